@@ -1,0 +1,284 @@
+"""`scenarios`: test, lint and edit trait datasets.
+
+Exit codes of `scenarios test`: 0 every line got a verdict (and --fail-under is met); 1 some
+lines ended in error or the pass rate is under --fail-under; 2 bad input or missing setup;
+130 interrupted (what finished is kept in the cache and in results.json).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from .config import Config, ConfigError, load_config
+
+EXIT_OK, EXIT_FAIL, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _add_backend_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("backends")
+    g.add_argument("--model", help="hub id or local model folder (default from scenarios.toml, "
+                                   "else meta-llama/Llama-3.1-8B)")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--modal", action="store_true", help="generate on Modal GPUs (deployed app)")
+    where.add_argument("--local", action="store_true", help="generate locally with transformers")
+    g.add_argument("--device", help="local backend device: auto, cuda, mps, cpu")
+    g.add_argument("--modal-gpu", help="Modal GPU type, e.g. H100, A100-80GB, L40S")
+    g.add_argument("--judge-model", help="Claude model for the judge (default claude-haiku-4-5)")
+    g.add_argument("--judge-sees-scenario", action="store_true",
+                   help="show the judge the scenario as well as the completion")
+    g.add_argument("--max-tokens", type=int, dest="max_new_tokens", help="new tokens per completion (32)")
+    g.add_argument("--temperature", type=float, help="0 = greedy (default)")
+    g.add_argument("--pos-threshold", type=int, help="positive passes at score >= this (60)")
+    g.add_argument("--neg-threshold", type=int, help="negative passes at score <= this (40)")
+    g.add_argument("--concurrency", type=int, help="judge calls in flight (16)")
+    g.add_argument("--batch-size", type=int, help="prompts per generation batch (64)")
+    g.add_argument("--config", help="scenarios.toml to read (default ./scenarios.toml, then the user config dir)")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    cfg = load_config(args.config)
+    backend = "modal" if args.modal else "local" if args.local else None
+    return cfg.with_overrides(
+        model=args.model, backend=backend, device=args.device, modal_gpu=args.modal_gpu,
+        judge_model=args.judge_model, judge_sees_scenario=True if args.judge_sees_scenario else None,
+        max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+        positive_threshold=args.pos_threshold, negative_threshold=args.neg_threshold,
+        judge_concurrency=args.concurrency, batch_size=args.batch_size)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scenarios", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("test", help="generate, judge and summarise a trait's scenario pairs",
+                       description="Generate a greedy completion of every scenario, judge it "
+                                   "against definition.txt, and summarise. Cached by content: a "
+                                   "re-run only calls the backends for what changed.")
+    src = t.add_argument_group("dataset")
+    src.add_argument("--trait", help="category/trait under datasets/traits, or a dataset folder")
+    src.add_argument("--positive", help="positive scenarios file (with --negative and --definition)")
+    src.add_argument("--negative", help="negative scenarios file")
+    src.add_argument("--definition", help="rubric text or a path to definition.txt (overrides the trait's)")
+    t.add_argument("--workdir", help="where results.json goes (default ./scenario-runs/<trait>)")
+    t.add_argument("--refresh", action="store_true", help="ignore the cache and redo every call")
+    t.add_argument("--fail-under", type=float, metavar="RATE",
+                   help="exit 1 when the pair pass rate is under RATE (0-1 or a percentage)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_backend_flags(t)
+
+    lint = sub.add_parser("lint", help="static checks of datasets (no model)", add_help=False)
+    lint.add_argument("rest", nargs=argparse.REMAINDER)
+
+    e = sub.add_parser("edit", help="open the editor on a trait",
+                       description="Edit a trait's scenario pairs while they are being tested.")
+    e.add_argument("trait", help="category/trait under datasets/traits, or a dataset folder")
+    e.add_argument("--refresh", action="store_true", help="re-test everything, ignoring the cache")
+    _add_backend_flags(e)
+
+    sub.add_parser("traits", help="list the traits under datasets/traits")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lint"]:
+        from .lint import lint_main
+        return lint_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "traits":
+        from .dataset import default_datasets_root, list_traits
+        for name in list_traits():
+            print(name)
+        if not list_traits():
+            print(f"no traits under {default_datasets_root()}", file=sys.stderr)
+        return EXIT_OK
+    try:
+        cfg = config_from_args(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    if args.command == "edit":
+        from tui.app import run_editor
+        return run_editor(args.trait, cfg, refresh=args.refresh)
+    return cmd_test(args, cfg)
+
+
+# ------------------------------------------------------------------------------------ test
+
+def _parse_rate(value: float | None) -> float | None:
+    if value is None:
+        return None
+    return value / 100 if value > 1 else value
+
+
+def load_dataset_from_args(args: argparse.Namespace) -> Any:
+    from .dataset import DatasetError, load_files, load_trait
+    if args.trait:
+        if args.positive or args.negative:
+            raise DatasetError("give either --trait or --positive/--negative, not both")
+        return load_trait(args.trait, definition=args.definition)
+    if not (args.positive and args.negative):
+        raise DatasetError("say what to test: --trait category/trait, or --positive P --negative N "
+                           "--definition TEXT_OR_FILE")
+    if not args.definition:
+        raise DatasetError("--positive/--negative need --definition (the rubric text or a definition.txt path)")
+    return load_files(Path(args.positive), Path(args.negative), args.definition)
+
+
+@dataclass
+class TestState:
+    positive: list[Any]
+    negative: list[Any]
+    errors: int = 0
+    generated: int = 0
+    judged: int = 0
+    cost: float = 0.0
+    done: Any = None
+    blockers: list[str] = field(default_factory=list)
+
+
+def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
+    from .cache import Cache
+    from .dataset import DatasetError
+    from .results import build_results, write_results
+    from .runner import items_for
+    from .setup import make_runner, redact
+    from .verdicts import LineResult
+
+    try:
+        trait = load_dataset_from_args(args)
+    except DatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    for w in trait.warnings:
+        print(f"note: {w}", file=sys.stderr)
+    workdir = Path(args.workdir) if args.workdir else Path("scenario-runs") / trait.name.replace("/", "__")
+    cache = Cache(cfg.resolved_cache_path())
+    runner = make_runner(cfg, cache, trait.name, trait.definition)
+    items = items_for(trait.positive.lines, trait.negative.lines)
+
+    if runner.judge is None and not args.refresh:
+        # Fail fast, before paying for generation, unless everything is already judged.
+        missing = [it for it in items
+                   if (c := runner.cached_completion(it.scenario)) is None
+                   or runner.cached_score(it.scenario, c.text) is None]
+        if missing:
+            print(f"error: {runner.judge_problem}", file=sys.stderr)
+            return EXIT_SETUP
+    elif runner.judge is None:
+        print(f"error: {runner.judge_problem}", file=sys.stderr)
+        return EXIT_SETUP
+
+    state = TestState([LineResult(s) for s in trait.positive.lines],
+                      [LineResult(s) for s in trait.negative.lines])
+    started = time.perf_counter()
+    interrupted = False
+    try:
+        asyncio.run(_consume(runner, items, state, refresh=args.refresh, quiet=args.quiet))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        cache.close()
+    elapsed = time.perf_counter() - started
+    run_info = {"elapsed_s": round(elapsed, 3), "generations": state.generated, "judge_calls": state.judged,
+                "cost_usd": round(state.cost, 6), "interrupted": interrupted,
+                "blockers": [redact(b) for b in state.blockers]}
+    payload = build_results(state.positive, state.negative, cfg=cfg, definition=trait.definition,
+                            trait=trait.name, review=_review_marks(cfg, trait.name, state), run=run_info)
+    path = write_results(workdir, payload)
+    from .report import print_summary
+    print_summary(payload, path, cfg)
+    if interrupted:
+        print("interrupted: finished results are kept (cache and results.json); run again to fill the gaps",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if state.blockers:
+        for b in dict.fromkeys(state.blockers):
+            print(f"error: {redact(b)}", file=sys.stderr)
+        return EXIT_SETUP
+    summary = payload["summary"]
+    if not summary["complete"]:
+        return EXIT_FAIL
+    rate = _parse_rate(args.fail_under)
+    if rate is not None and summary["pairs"]["pass_rate"] < rate:
+        print(f"pair pass rate {summary['pairs']['pass_rate']:.1%} is under --fail-under {rate:.0%}",
+              file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _review_marks(cfg: Config, trait: str, state: TestState) -> dict[tuple[str, int], str]:
+    from .cache import Cache
+    cache = Cache(cfg.resolved_cache_path())
+    try:
+        marks = {}
+        for side, rows in (("positive", state.positive), ("negative", state.negative)):
+            for i, r in enumerate(rows):
+                if r.completion is None:
+                    continue
+                m = cache.get_mark(Cache.review_key(trait, side, r.scenario, r.completion))
+                if m:
+                    marks[(side, i)] = m
+        return marks
+    finally:
+        cache.close()
+
+
+async def _consume(runner: Any, items: list[Any], state: TestState, *, refresh: bool, quiet: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .events import BackendStatus, CompletionReady, LineError, RunDone, ScoreReady
+    from .setup import redact
+
+    total = len(items)
+    progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("{task.fields[note]}"),
+                        disable=quiet, transient=False, redirect_stderr=False)
+    try:
+        with progress:
+            gen = progress.add_task("generated", total=total, note="")
+            jud = progress.add_task("judged", total=total, note="")
+            async for ev in runner.run(items, refresh=refresh):
+                rows = state.positive if getattr(ev, "side", "positive") == "positive" else state.negative
+                if isinstance(ev, CompletionReady):
+                    r = rows[ev.idx]
+                    r.completion, r.tokens = ev.text, tuple(ev.tokens)
+                    state.generated += 0 if ev.cached else 1
+                    progress.advance(gen)
+                elif isinstance(ev, ScoreReady):
+                    rows[ev.idx].score = ev.score
+                    state.cost += ev.cost_usd
+                    state.judged += 0 if ev.cached else 1
+                    progress.advance(jud)
+                    progress.update(jud, note=f"${state.cost:.4f}" if state.cost else "")
+                elif isinstance(ev, LineError):
+                    rows[ev.idx].error = redact(ev.message)
+                    state.errors += 1
+                    progress.advance(jud)
+                    if ev.stage == "generate":
+                        progress.advance(gen)
+                elif isinstance(ev, BackendStatus):
+                    if ev.state in ("not configured", "error"):
+                        state.blockers.append(ev.message)
+                    elif ev.state in ("warming", "loading"):
+                        progress.update(gen, note=f"{ev.backend}: {ev.state}")
+                    elif ev.state == "ready":
+                        progress.update(gen, note="")
+                elif isinstance(ev, RunDone):
+                    state.done = ev
+                    state.generated, state.judged = ev.generations, ev.judge_calls
+                    if ev.fatal and not state.blockers:
+                        state.blockers.append(ev.fatal)
+    finally:
+        if runner.judge is not None:
+            await runner.judge.aclose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

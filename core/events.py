@@ -1,0 +1,79 @@
+"""The runner's event stream: what the CLI and the editor consume.
+
+Events carry the scenario text as well as side and index: the editor may cut or insert lines
+while a run is in flight, so it matches results to rows by content, not by position.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Side = Literal["positive", "negative"]
+SIDES: tuple[Side, Side] = ("positive", "negative")
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: int
+    lines: int
+    to_generate: int
+    to_judge: int
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """ready / warming / loading / not configured / error, with a sentence for the user."""
+    backend: str
+    state: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CompletionReady:
+    run_id: int
+    side: Side
+    idx: int
+    scenario: str
+    text: str
+    tokens: tuple[str, ...]
+    cached: bool
+
+
+@dataclass(frozen=True)
+class ScoreReady:
+    run_id: int
+    side: Side
+    idx: int
+    scenario: str
+    completion: str
+    score: int
+    cached: bool
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class LineError:
+    run_id: int
+    side: Side
+    idx: int
+    scenario: str
+    stage: Literal["generate", "judge"]
+    message: str
+
+
+@dataclass(frozen=True)
+class RunDone:
+    run_id: int
+    cancelled: bool
+    generations: int
+    judge_calls: int
+    errors: int
+    cost_usd: float
+    elapsed_s: float
+    fatal: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+Event = Union[RunStarted, BackendStatus, CompletionReady, ScoreReady, LineError, RunDone]

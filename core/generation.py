@@ -1,0 +1,197 @@
+"""The one generation function, shared by the local backend and the Modal class.
+
+A lean batched greedy loop: prompts are sorted by token length so that a batch carries little
+padding, left-padded, prefilled once (keeping only the last position's logits), then decoded
+one token at a time over a DynamicCache until every row has produced EOS or the token budget is
+spent. It produces exactly what `model.generate(do_sample=False)` produces for the same batch,
+without generate's per-step overhead (logits processors, stopping criteria objects, the full
+vocabulary logits of every prompt position). torch is imported lazily: `core` must import
+without it (the Modal path needs no torch on the user's machine).
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    tokens: tuple[str, ...]   # the completion's token pieces, as text, in order
+
+
+def encode_prompts(tokenizer: Any, prompts: Sequence[str], chat_template: bool = False) -> list[list[int]]:
+    """Base models get the raw prompt with BOS as the tokenizer adds it; chat models may use
+    their chat template (the scenario as the start of the assistant's turn is not what we want,
+    so it becomes the user turn and generation continues from the assistant prefix)."""
+    if chat_template:
+        return [tokenizer.apply_chat_template([{"role": "user", "content": p}],
+                                              add_generation_prompt=True, tokenize=True)
+                for p in prompts]
+    return [tokenizer(p, add_special_tokens=True)["input_ids"] for p in prompts]
+
+
+def token_pieces(tokenizer: Any, ids: Sequence[int]) -> tuple[str, ...]:
+    """Text of each generated token, such that the pieces concatenate to the decoded text."""
+    pieces: list[str] = []
+    prev = ""
+    for k in range(1, len(ids) + 1):
+        cur = tokenizer.decode(list(ids[:k]), skip_special_tokens=True)
+        if cur.startswith(prev):
+            pieces.append(cur[len(prev):])
+            prev = cur
+        else:  # a multi-byte character completed: the earlier piece was a replacement char
+            pieces.append(cur[len(prev):] if len(cur) > len(prev) else "")
+            prev = cur
+    return tuple(pieces)
+
+
+def eos_ids(model: Any, tokenizer: Any) -> list[int]:
+    ids: set[int] = set()
+    cfg = getattr(model, "generation_config", None)
+    for src in (getattr(cfg, "eos_token_id", None), getattr(model.config, "eos_token_id", None),
+                tokenizer.eos_token_id):
+        if src is None:
+            continue
+        ids.update(src if isinstance(src, (list, tuple)) else [src])
+    return sorted(ids)
+
+
+def pad_id(tokenizer: Any, eos: list[int]) -> int:
+    if tokenizer.pad_token_id is not None:
+        return tokenizer.pad_token_id
+    return eos[0] if eos else 0
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
+    """Indices grouped into batches of similar length, longest first (OOM shows up early)."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    for start in range(0, len(order), batch_size):
+        yield order[start:start + batch_size]
+
+
+def _cache_kwarg(model: Any) -> str:
+    params = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+def _new_cache(model: Any) -> Any:
+    from transformers import DynamicCache
+    try:
+        return DynamicCache(config=model.config)
+    except TypeError:  # older transformers
+        return DynamicCache()
+
+
+def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int, eos: list[int],
+                 pad: int, temperature: float = 0.0, generator: Any = None) -> list[list[int]]:
+    """Decode one left-padded batch. Returns each row's new token ids, cut before EOS."""
+    import torch
+
+    device = next(model.parameters()).device
+    width = max(len(x) for x in input_ids)
+    ids = torch.full((len(input_ids), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(input_ids), width), dtype=torch.long)
+    for r, row in enumerate(input_ids):
+        ids[r, width - len(row):] = torch.tensor(row, dtype=torch.long)
+        mask[r, width - len(row):] = 1
+    ids, mask = ids.to(device), mask.to(device)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    eos_t = torch.tensor(eos or [-1], device=device)
+    cache = _new_cache(model)
+    kw = _cache_kwarg(model)
+
+    def step(tokens: Any, attn: Any, pos: Any) -> Any:
+        out = model(input_ids=tokens, attention_mask=attn, position_ids=pos, use_cache=True,
+                    logits_to_keep=1, **{kw: cache})
+        return out.logits[:, -1, :].float()
+
+    out_tokens: list[Any] = []
+    done = torch.zeros(len(input_ids), dtype=torch.bool, device=device)
+    with torch.inference_mode():
+        logits = step(ids, mask, positions)
+        pos = positions[:, -1:]
+        for t in range(max_new_tokens):
+            if temperature > 0:
+                probs = torch.softmax(logits / temperature, dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+            else:
+                nxt = logits.argmax(dim=-1)
+            nxt = torch.where(done, torch.full_like(nxt, pad), nxt)
+            out_tokens.append(nxt)
+            done = done | torch.isin(nxt, eos_t)
+            if t + 1 == max_new_tokens or bool(done.all()):
+                break
+            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+            pos = pos + 1
+            logits = step(nxt[:, None], mask, pos)
+    if not out_tokens:
+        return [[] for _ in input_ids]
+    gen = torch.stack(out_tokens, dim=1).tolist()
+    eos_set = set(eos)
+    rows: list[list[int]] = []
+    for row in gen:
+        cut = next((i for i, tok in enumerate(row) if tok in eos_set), len(row))
+        rows.append(row[:cut])
+    return rows
+
+
+def generate_greedy(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int = 32,
+                    batch_size: int = 64, temperature: float = 0.0, chat_template: bool = False,
+                    seed: int = 0,
+                    on_batch: Callable[[list[tuple[int, Generated]]], None] | None = None) -> list[Generated]:
+    """Complete every prompt. Results are in prompt order; `on_batch` sees each batch as it
+    finishes (index into `prompts`, result), so callers can stream."""
+    import torch
+
+    encoded = encode_prompts(tokenizer, prompts, chat_template)
+    eos = eos_ids(model, tokenizer)
+    pad = pad_id(tokenizer, eos)
+    gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed) if temperature > 0 else None
+    results: list[Generated | None] = [None] * len(prompts)
+    for batch in length_sorted_batches([len(e) for e in encoded], max(1, batch_size)):
+        rows = greedy_batch(model, [encoded[i] for i in batch], max_new_tokens=max_new_tokens,
+                            eos=eos, pad=pad, temperature=temperature, generator=gen)
+        done: list[tuple[int, Generated]] = []
+        for i, row in zip(batch, rows):
+            results[i] = Generated(tokenizer.decode(row, skip_special_tokens=True), token_pieces(tokenizer, row))
+            done.append((i, results[i]))
+        if on_batch is not None:
+            on_batch(done)
+    return [r for r in results if r is not None]
+
+
+def pick_device(preference: str = "auto") -> str:
+    import torch
+    if preference != "auto":
+        return preference
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def load_model(model_id: str, device: str = "auto", dtype: str | None = None) -> tuple[Any, Any]:
+    """Load tokenizer and model once (hub id or local path). bf16 on GPUs, fp32 on CPU."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dev = pick_device(device)
+    torch_dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if dev == "cuda" else torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(model_id)
+    tokenizer.padding_side = "left"
+    try:
+        model = AutoModelForCausalLM.from_pretrained(model_id, dtype=torch_dtype)
+    except TypeError:  # transformers < 4.56 spells it torch_dtype
+        model = AutoModelForCausalLM.from_pretrained(model_id, torch_dtype=torch_dtype)
+    model.to(dev)
+    model.eval()
+    return model, tokenizer
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

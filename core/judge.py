@@ -1,0 +1,213 @@
+"""The LLM judge: Anthropic's Messages API through the official async client.
+
+The judge reads the completion alone by default (the trait must show in the generated tokens,
+not only in the prompt) and returns an integer 0-100 through a forced tool call. Rate limits,
+overload and server errors are retried by the SDK with backoff; an answer that is not a strict
+integer 0-100 is asked again, then recorded as an error: never as a pass or a fail.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+JUDGE_PROMPT_VERSION = "v1"
+SCORE_TOOL = "record_score"
+
+# USD per million tokens (input, output); for the running cost estimate only.
+PRICES: dict[str, tuple[float, float]] = {
+    "claude-haiku-4-5": (1.0, 5.0),
+    "claude-3-5-haiku-latest": (0.8, 4.0),
+    "claude-sonnet-4-5": (3.0, 15.0),
+    "claude-sonnet-4-6": (3.0, 15.0),
+    "claude-opus-4-5": (5.0, 25.0),
+}
+
+
+class JudgeSetupError(Exception):
+    """The judge cannot run at all (no key, no SDK): a setup problem, exit code 2."""
+
+
+class JudgeError(Exception):
+    """One judgement failed after retries. The message is plain words for the user."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    score: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
+    base = re.sub(r"-\d{8}$", "", model)
+    pin, pout = PRICES.get(base, PRICES.get(model, (0.0, 0.0)))
+    return (input_tokens * pin + output_tokens * pout) / 1_000_000
+
+
+SYSTEM_PROMPT = """You are a strict rater for a research dataset. You read a short passage of text and rate how strongly it expresses one behavioural trait, using the rubric you are given.
+
+Rules:
+- Rate only what the passage itself says or shows. Do not assume context that is not in it.
+- Use the rubric's ranges: HIGH means the trait is clearly expressed, LOW means it is clearly absent or its opposite is expressed, scores between mean mixed or unclear evidence.
+- A passage that is off-topic, empty, or does not bear on the trait gets a middle score (around 50) only if it is genuinely unclear; if it plainly shows the trait's absence, score it low.
+- Answer by calling the record_score tool with a single integer from 0 to 100."""
+
+
+def build_judge_messages(trait: str, definition: str, completion: str,
+                         scenario: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """(system prompt, messages). Our own rubric prompt, built from definition.txt."""
+    parts = [f"Trait: {trait}\n\nRubric:\n{definition.strip()}\n"]
+    if scenario is not None:
+        parts.append("The passage continues this opening (context only; rate the continuation):\n"
+                     f"<opening>\n{scenario}\n</opening>\n")
+    parts.append(f"<passage>\n{completion}\n</passage>\n\n"
+                 "How strongly does the passage express the trait? Call record_score with an integer 0-100.")
+    return SYSTEM_PROMPT, [{"role": "user", "content": "\n".join(parts)}]
+
+
+SCORE_TOOL_SPEC = {
+    "name": SCORE_TOOL,
+    "description": "Record the trait score for the passage.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"score": {"type": "integer", "minimum": 0, "maximum": 100,
+                                 "description": "0 = trait clearly absent, 100 = clearly present"}},
+        "required": ["score"],
+    },
+}
+
+_INT_RE = re.compile(r"^\s*(\d{1,3})\s*$")
+
+
+def parse_score_value(value: Any) -> int:
+    """Strict: an int (or an all-digit string) in 0..100. Anything else raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a score: {value!r}")
+    if isinstance(value, int):
+        score = value
+    elif isinstance(value, float) and value.is_integer():
+        score = int(value)
+    elif isinstance(value, str) and _INT_RE.match(value):
+        score = int(value.strip())
+    else:
+        raise ValueError(f"not an integer score: {str(value)[:60]!r}")
+    if not 0 <= score <= 100:
+        raise ValueError(f"score {score} is outside 0-100")
+    return score
+
+
+def parse_response(content: list[Any]) -> int:
+    """Find the score in a Messages API reply: the tool_use block first, then a bare-integer text."""
+    texts: list[str] = []
+    for block in content:
+        btype = getattr(block, "type", None) if not isinstance(block, dict) else block.get("type")
+        if btype == "tool_use":
+            data = block.input if not isinstance(block, dict) else block.get("input")
+            if isinstance(data, dict) and "score" in data:
+                return parse_score_value(data["score"])
+            raise ValueError("the score tool was called without a score")
+        if btype == "text":
+            texts.append(block.text if not isinstance(block, dict) else block.get("text", ""))
+    joined = "".join(texts)
+    if _INT_RE.match(joined):
+        return parse_score_value(joined)
+    raise ValueError(f"the judge answered without a score: {joined[:80]!r}")
+
+
+def _describe(exc: BaseException) -> str:
+    import anthropic
+    if isinstance(exc, anthropic.AuthenticationError):
+        return "the judge API rejected the key (401): check ANTHROPIC_API_KEY"
+    if isinstance(exc, anthropic.PermissionDeniedError):
+        return "the judge API refused the request (403): the key lacks access to this model"
+    if isinstance(exc, anthropic.NotFoundError):
+        return "the judge model was not found (404): check --judge-model"
+    if isinstance(exc, anthropic.RateLimitError):
+        return "rate limited by the judge API (429) after retries"
+    if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 529:
+        return "the judge API is overloaded (529) after retries"
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "the judge API timed out after retries"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "could not reach the judge API (connection failed after retries)"
+    if isinstance(exc, anthropic.APIStatusError):
+        return f"the judge API failed with HTTP {exc.status_code} after retries"
+    return f"judge failed: {type(exc).__name__}"
+
+
+class Judge:
+    """Scores completions with bounded concurrency. One instance per run (or per editor)."""
+
+    def __init__(self, model: str, *, concurrency: int = 16, max_retries: int = 4,
+                 timeout_s: float = 60.0, parse_retries: int = 2, api_key: str | None = None,
+                 base_url: str | None = None):
+        self.model = model
+        self.concurrency = concurrency
+        self.max_retries = max_retries
+        self.timeout_s = timeout_s
+        self.parse_retries = parse_retries
+        self._api_key = api_key
+        self._base_url = base_url
+        self._client: Any = None
+        self._sem: asyncio.Semaphore | None = None
+        self.calls = 0          # HTTP-level judge requests we made (not counting SDK retries)
+
+    @staticmethod
+    def check_setup(api_key: str | None = None) -> None:
+        if not (api_key or os.environ.get("ANTHROPIC_API_KEY")):
+            raise JudgeSetupError(
+                "ANTHROPIC_API_KEY is not set: the judge scores completions with Anthropic's API. "
+                "Run `export ANTHROPIC_API_KEY=...` (the key is never written to any file)")
+
+    def _ensure_client(self) -> Any:
+        if self._client is None:
+            self.check_setup(self._api_key)
+            import anthropic
+            kwargs: dict[str, Any] = {"max_retries": self.max_retries, "timeout": self.timeout_s}
+            if self._api_key:
+                kwargs["api_key"] = self._api_key
+            if self._base_url:
+                kwargs["base_url"] = self._base_url
+            self._client = anthropic.AsyncAnthropic(**kwargs)
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.concurrency)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+            self._sem = None
+
+    async def score(self, trait: str, definition: str, completion: str,
+                    scenario: str | None = None) -> Judgement:
+        import anthropic
+        client = self._ensure_client()
+        assert self._sem is not None
+        system, messages = build_judge_messages(trait, definition, completion, scenario)
+        tokens_in = tokens_out = 0
+        last_problem = ""
+        async with self._sem:
+            for _attempt in range(1 + self.parse_retries):
+                self.calls += 1
+                try:
+                    reply = await client.messages.create(
+                        model=self.model, max_tokens=64, system=system, messages=messages,
+                        tools=[SCORE_TOOL_SPEC], tool_choice={"type": "tool", "name": SCORE_TOOL})
+                except anthropic.APIError as exc:
+                    raise JudgeError(_describe(exc)) from None
+                usage = getattr(reply, "usage", None)
+                tokens_in += getattr(usage, "input_tokens", 0) or 0
+                tokens_out += getattr(usage, "output_tokens", 0) or 0
+                try:
+                    value = parse_response(list(reply.content))
+                except ValueError as exc:
+                    last_problem = str(exc)
+                    continue
+                return Judgement(value, tokens_in, tokens_out,
+                                 estimate_cost(self.model, tokens_in, tokens_out))
+        raise JudgeError(f"unscored: {last_problem} (asked {1 + self.parse_retries} times)")

@@ -1,0 +1,81 @@
+"""The readable end-of-run summary of `scenarios test` (rich, to stdout)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .config import Config
+
+TAIL = 46
+
+
+def tail(text: str, width: int = TAIL) -> str:
+    """The END of a scenario: the lock-in matters most, so truncate at the start."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
+def head(text: str | None, width: int = 34) -> str:
+    if text is None:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Console | None = None,
+                  limit: int = 15) -> None:
+    console = console or Console(highlight=False)
+    s = payload["summary"]
+    table = Table(title=f"{payload['config']['trait']}  ·  {cfg.model}  ·  judge {cfg.judge_model}",
+                  show_edge=False, title_justify="left")
+    for col in ("side", "passed", "scored", "rate", "ambiguous", "errors", "pending"):
+        table.add_column(col, justify="right" if col != "side" else "left")
+    for side in ("positive", "negative"):
+        ss = s[side]
+        scored = ss["passed"] + ss["failed"]
+        table.add_row(side, str(ss["passed"]), str(scored), f"{ss['pass_rate']:.0%}",
+                      str(ss["ambiguous"]), str(ss["errors"]), str(ss["pending"]))
+    console.print(table)
+    pr = s["pairs"]
+    status = s["target"]["status"]
+    colour = {"ideal": "green", "meets minimum": "yellow"}.get(status, "red")
+    console.print(Text.assemble(
+        "pairs passing both sides: ", (f"{pr['passing']}/{pr['total']}", "bold"),
+        f" ({pr['pass_rate']:.0%} of scored)  target {s['target']['pairs']}+ at "
+        f"{s['target']['minimum_rate']:.0%} min, {s['target']['ideal_rate']:.0%} ideal: ",
+        (status, f"bold {colour}"),
+        f"   mismatched {pr['mismatched']}, identical {pr['identical']}"))
+
+    def rows(pred: Any) -> list[tuple[str, dict[str, Any]]]:
+        return [(side, r) for side in ("positive", "negative") for r in payload[side] if pred(r)]
+
+    sections = [
+        ("failures", lambda r: r["verdict"] == "fail", "red"),
+        ("ambiguous (40-60)", lambda r: r["verdict"] == "ambiguous", "yellow"),
+        ("errors", lambda r: r["verdict"] == "error", "magenta"),
+    ]
+    for title, pred, style in sections:
+        found = rows(pred)
+        if not found:
+            continue
+        console.print(Text(f"\n{title} ({len(found)})", style=f"bold {style}"))
+        for side, r in found[:limit]:
+            score = "err" if r["score"] is None else str(r["score"])
+            detail = r["error"] if r["verdict"] == "error" else head(r["response"])
+            console.print(f"  {side[:3]} {r['line']:>3}  {score:>3}  {tail(r['scenario'])}  → {detail}")
+        if len(found) > limit:
+            console.print(f"  … and {len(found) - limit} more (see results.json)")
+    identical = [p for p in payload["pairs"] if p["identical"]]
+    if identical:
+        console.print(Text(f"\nidentical completions ({len(identical)})", style="bold cyan"))
+        for p in identical[:limit]:
+            r = payload["positive"][p["idx"]]
+            console.print(f"  pair {p['idx'] + 1:>3}  {' '.join(r['first_tokens'])!r}")
+    run = payload.get("run", {})
+    cost = run.get("cost_usd", 0.0)
+    console.print(f"\n{run.get('generations', 0)} generations, {run.get('judge_calls', 0)} judge calls, "
+                  f"est. ${cost:.4f}, {run.get('elapsed_s', 0):.1f}s  →  {path}")

@@ -1,0 +1,83 @@
+"""results.json: the established shape (so existing analysis scripts keep working) plus ours.
+
+Established: {"positive": [{"idx", "scenario", "response", "score", "pass"}...], "negative": [...],
+"summary": {"positive": {"total", "passed", "pass_rate"}, "negative": {...}}, "config": {...},
+"definition": "..."}. Added beside them: per line `line` (1-based), `verdict`, `ambiguous`,
+`first_tokens`, `error`, `review`; per pair `pairs`; and summary.pairs / errors / target.
+A line that errored or was never scored has "pass": null: it is neither a pass nor a fail.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Mapping
+
+from .config import Config
+from .dataset import atomic_write
+from .verdicts import (LineResult, Thresholds, first_tokens, is_ambiguous, is_identical,
+                       line_passed, line_verdict, pair_verdict, summarize)
+
+RESULTS_VERSION = 1
+
+
+def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg: Config,
+                  definition: str, trait: str,
+                  review: Mapping[tuple[str, int], str] | None = None,
+                  run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    t: Thresholds = cfg.thresholds
+    review = review or {}
+
+    def side_rows(side: str, rows: list[LineResult]) -> list[dict[str, Any]]:
+        out = []
+        for i, r in enumerate(rows):
+            out.append({
+                "idx": i, "scenario": r.scenario, "response": r.completion, "score": r.score,
+                "pass": line_passed(side, r, t),
+                "line": i + 1, "verdict": line_verdict(side, r, t), "ambiguous": is_ambiguous(r.score, t),
+                "first_tokens": list(first_tokens(r, t.identical_tokens)), "error": r.error,
+                "review": review.get((side, i)),
+            })
+        return out
+
+    s = summarize(zip(positive, negative), t)
+    pairs = [{"idx": i, "verdict": pair_verdict(p, n, t), "identical": is_identical(p, n, t),
+              "mismatch": pair_verdict(p, n, t) == "mismatch"}
+             for i, (p, n) in enumerate(zip(positive, negative))]
+
+    def side_summary(ss: Any) -> dict[str, Any]:
+        return {"total": ss.total, "passed": ss.passed, "pass_rate": round(ss.pass_rate, 4),
+                "failed": ss.failed, "ambiguous": ss.ambiguous, "errors": ss.errors,
+                "pending": ss.pending}
+
+    return {
+        "positive": side_rows("positive", positive),
+        "negative": side_rows("negative", negative),
+        "summary": {
+            "positive": side_summary(s.positive),
+            "negative": side_summary(s.negative),
+            "pairs": {"total": s.pairs, "passing": s.pairs_passing, "scored": s.pairs_scored,
+                      "pass_rate": round(s.pair_rate, 4), "mismatched": s.mismatched,
+                      "identical": s.identical},
+            "target": {"pairs": t.pairs_target, "minimum_rate": t.minimum_rate,
+                       "ideal_rate": t.ideal_rate, "status": s.target_status},
+            "complete": s.complete,
+        },
+        "config": {
+            "model": cfg.model, "backend": cfg.backend, "max_new_tokens": cfg.max_new_tokens,
+            "temperature": cfg.temperature, "pos_threshold": t.positive, "neg_threshold": t.negative,
+            "judge_model": cfg.judge_model, "judge_sees_scenario": cfg.judge_sees_scenario,
+            "trait": trait,
+        },
+        "definition": definition,
+        "pairs": pairs,
+        "run": dict(run or {}),
+        "results_version": RESULTS_VERSION,
+    }
+
+
+def write_results(workdir: Path, payload: dict[str, Any]) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "results.json"
+    atomic_write(path, (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return path

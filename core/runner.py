@@ -1,0 +1,284 @@
+"""The test runner: cache lookups, generation, judging, as one async stream of events.
+
+Judging of a line starts the moment its completion arrives. Every result is written to the
+cache as it arrives, so a run that is interrupted keeps what it finished, and a re-run only
+asks the backends for what is missing. Setup problems (no backend, no judge key) are reported
+once as a BackendStatus and the lines they block stay pending: never a pass, never a fail.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Sequence
+
+from .backends import BackendSetupError, generation_identity
+from .cache import Cache, content_key
+from .config import Config
+from .events import (BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
+                     ScoreReady, Side)
+from .generation import Generated
+from .judge import JUDGE_PROMPT_VERSION, Judge, JudgeError, JudgeSetupError
+
+
+@dataclass(frozen=True)
+class Item:
+    side: Side
+    idx: int
+    scenario: str
+
+
+def completion_key(identity: dict[str, Any], prompt: str) -> str:
+    return content_key("completion", identity, prompt)
+
+
+def score_key(judge_model: str, trait: str, definition: str, completion: str,
+              scenario: str | None) -> str:
+    return content_key("score", judge_model, JUDGE_PROMPT_VERSION, trait, definition, completion,
+                       scenario)
+
+
+def items_for(positive: Sequence[str], negative: Sequence[str]) -> list[Item]:
+    return ([Item("positive", i, s) for i, s in enumerate(positive)]
+            + [Item("negative", i, s) for i, s in enumerate(negative)])
+
+
+@dataclass
+class RunStats:
+    generations: int = 0
+    judge_calls: int = 0
+    errors: int = 0
+    cost_usd: float = 0.0
+    cached_completions: int = 0
+    cached_scores: int = 0
+    fatal: list[str] = field(default_factory=list)
+
+
+class Runner:
+    """One per dataset session. `backend` and `judge` may be None (not configured)."""
+
+    def __init__(self, cfg: Config, cache: Cache, *, trait: str, definition: str,
+                 backend: Any = None, judge: Judge | None = None,
+                 backend_problem: str | None = None, judge_problem: str | None = None):
+        self.cfg = cfg
+        self.cache = cache
+        self.trait = trait
+        self.definition = definition
+        self.backend = backend
+        self.judge = judge
+        self.backend_problem = backend_problem
+        self.judge_problem = judge_problem
+        self._run_ids = 0
+        self.identity = generation_identity(cfg.model, cfg.max_new_tokens, cfg.temperature,
+                                            cfg.chat_template)
+
+    # -- pure-ish helpers the editor uses to show cached state without running anything
+    def cached_completion(self, scenario: str) -> Generated | None:
+        hit = self.cache.get_completion(completion_key(self.identity, scenario))
+        return Generated(hit.text, hit.tokens) if hit else None
+
+    def cached_score(self, scenario: str, completion: str) -> int | None:
+        hit = self.cache.get_score(self._score_key(scenario, completion))
+        return hit.score if hit else None
+
+    def _score_key(self, scenario: str, completion: str) -> str:
+        return score_key(self.cfg.judge_model, self.trait, self.definition, completion,
+                         scenario if self.cfg.judge_sees_scenario else None)
+
+    async def run(self, items: Sequence[Item], *, refresh: bool = False) -> AsyncIterator[Event]:
+        """Yield events until every item has a completion and a score, or an error/blocker."""
+        self._run_ids += 1
+        run_id = self._run_ids
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        producer = asyncio.create_task(self._produce(run_id, list(items), refresh, queue.put_nowait))
+        try:
+            while True:
+                event = await queue.get()
+                if event is None:
+                    break
+                yield event
+            await producer
+        finally:
+            if not producer.done():
+                producer.cancel()
+                await asyncio.gather(producer, return_exceptions=True)
+
+    async def _produce(self, run_id: int, items: list[Item], refresh: bool,
+                       emit: Callable[[Event | None], None]) -> None:
+        started = time.perf_counter()
+        stats = RunStats()
+        judge_tasks: set[asyncio.Task] = set()
+        inflight_scores: dict[str, asyncio.Future] = {}
+        judge_blocked = False
+        cancelled = False
+
+        def judge_later(item: Item, completion: str) -> None:
+            nonlocal judge_blocked
+            if self.judge is None:
+                if not judge_blocked:
+                    judge_blocked = True
+                    msg = self.judge_problem or "no judge configured"
+                    stats.fatal.append(msg)
+                    emit(BackendStatus("judge", "not configured", msg))
+                return
+            task = asyncio.create_task(self._judge_one(run_id, item, completion, stats, emit,
+                                                       inflight_scores))
+            judge_tasks.add(task)
+            task.add_done_callback(judge_tasks.discard)
+
+        try:
+            to_generate: dict[str, list[Item]] = {}
+            to_judge: list[tuple[Item, str]] = []
+            for item in items:
+                hit = None if refresh else self.cache.get_completion(completion_key(self.identity, item.scenario))
+                if hit is None:
+                    to_generate.setdefault(item.scenario, []).append(item)
+                    continue
+                stats.cached_completions += 1
+                emit(CompletionReady(run_id, item.side, item.idx, item.scenario, hit.text, hit.tokens, True))
+                cached = None if refresh else self.cache.get_score(self._score_key(item.scenario, hit.text))
+                if cached is not None:
+                    stats.cached_scores += 1
+                    emit(ScoreReady(run_id, item.side, item.idx, item.scenario, hit.text, cached.score, True,
+                                    cached.input_tokens, cached.output_tokens, 0.0))
+                else:
+                    to_judge.append((item, hit.text))
+            emit(RunStarted(run_id, len(items), sum(len(v) for v in to_generate.values()),
+                            len(to_judge) + sum(len(v) for v in to_generate.values())))
+            for item, text in to_judge:
+                judge_later(item, text)
+            if to_generate:
+                await self._generate_all(run_id, to_generate, stats, emit, judge_later)
+            if judge_tasks:
+                await asyncio.gather(*list(judge_tasks), return_exceptions=True)
+        except asyncio.CancelledError:
+            cancelled = True
+            for t in list(judge_tasks):
+                t.cancel()
+            await asyncio.gather(*list(judge_tasks), return_exceptions=True)
+            raise
+        except Exception as exc:  # a bug must not look like results
+            stats.fatal.append(f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            emit(RunDone(run_id, cancelled, stats.generations, stats.judge_calls, stats.errors,
+                         stats.cost_usd, time.perf_counter() - started,
+                         "; ".join(stats.fatal) or None,
+                         {"cached_completions": stats.cached_completions,
+                          "cached_scores": stats.cached_scores}))
+            emit(None)
+
+    async def _generate_all(self, run_id: int, to_generate: dict[str, list[Item]], stats: RunStats,
+                            emit: Callable[[Event | None], None],
+                            judge_later: Callable[[Item, str], None]) -> None:
+        backend = self.backend
+        if backend is None:
+            msg = self.backend_problem or "no generation backend configured"
+            stats.fatal.append(msg)
+            emit(BackendStatus("generator", "not configured", msg))
+            return
+        cold = getattr(backend, "likely_cold", None)
+        state, note = ("warming", "starting a GPU container; a cold start takes a minute or more, "
+                       "later runs reuse it") if backend.name == "modal" else ("loading", f"loading {backend.model}")
+        if cold is None or cold:
+            emit(BackendStatus(backend.name, state, note))
+        try:
+            await backend.prepare()
+        except BackendSetupError as exc:
+            stats.fatal.append(str(exc))
+            emit(BackendStatus(backend.name, "not configured", str(exc)))
+            return
+        # Longest prompts first so batches carry little padding.
+        prompts = sorted(to_generate, key=len, reverse=True)
+        size = max(1, self.cfg.batch_size)
+        first = True
+        for start in range(0, len(prompts), size):
+            chunk = prompts[start:start + size]
+            try:
+                results = await self._generate_chunk(chunk, stats)
+            except BackendSetupError as exc:
+                stats.fatal.append(str(exc))
+                emit(BackendStatus(backend.name, "error", str(exc)))
+                return
+            if first:
+                emit(BackendStatus(backend.name, "ready", ""))
+                first = False
+            for prompt, result in zip(chunk, results):
+                for item in to_generate[prompt]:
+                    if isinstance(result, Exception):
+                        stats.errors += 1
+                        emit(LineError(run_id, item.side, item.idx, item.scenario, "generate",
+                                       f"generation failed: {type(result).__name__}: {str(result)[:200]}"))
+                        continue
+                    emit(CompletionReady(run_id, item.side, item.idx, item.scenario, result.text,
+                                         result.tokens, False))
+                    judge_later(item, result.text)
+
+    async def _generate_chunk(self, chunk: list[str], stats: RunStats) -> list[Generated | Exception]:
+        """Generate a batch; if the batch fails, retry its prompts one by one so a single bad
+        prompt does not take its neighbours down with it."""
+        backend = self.backend
+        try:
+            stats.generations += len(chunk)
+            out = await backend.generate(chunk)
+            if len(out) != len(chunk):
+                raise RuntimeError(f"backend returned {len(out)} results for {len(chunk)} prompts")
+            results: list[Generated | Exception] = list(out)
+        except BackendSetupError:
+            raise
+        except Exception as exc:
+            if len(chunk) == 1:
+                return [exc]
+            results = []
+            for prompt in chunk:
+                try:
+                    stats.generations += 1
+                    results.append((await backend.generate([prompt]))[0])
+                except BackendSetupError:
+                    raise
+                except Exception as one:
+                    results.append(one)
+        for prompt, result in zip(chunk, results):
+            if not isinstance(result, Exception):
+                self.cache.put_completion(completion_key(self.identity, prompt), self.cfg.model, prompt,
+                                          result.text, result.tokens)
+        return results
+
+    async def _judge_one(self, run_id: int, item: Item, completion: str, stats: RunStats,
+                         emit: Callable[[Event | None], None],
+                         inflight: dict[str, asyncio.Future]) -> None:
+        key = self._score_key(item.scenario, completion)
+        shared = inflight.get(key)
+        try:
+            if shared is None:
+                fut = asyncio.get_running_loop().create_future()
+                inflight[key] = fut
+                try:
+                    stats.judge_calls += 1
+                    j = await self.judge.score(self.trait, self.definition, completion,
+                                               item.scenario if self.cfg.judge_sees_scenario else None)
+                    self.cache.put_score(key, self.cfg.judge_model, j.score, j.input_tokens, j.output_tokens)
+                    stats.cost_usd += j.cost_usd
+                    fut.set_result(j)
+                except BaseException as exc:
+                    fut.set_exception(exc)
+                    fut.exception()  # mark retrieved
+                    inflight.pop(key, None)
+                    raise
+                cost = j.cost_usd
+            else:
+                j = await asyncio.shield(shared)
+                cost = 0.0
+            emit(ScoreReady(run_id, item.side, item.idx, item.scenario, completion, j.score, False,
+                            j.input_tokens, j.output_tokens, cost))
+        except JudgeSetupError as exc:
+            stats.errors += 1
+            emit(LineError(run_id, item.side, item.idx, item.scenario, "judge", str(exc)))
+        except JudgeError as exc:
+            stats.errors += 1
+            emit(LineError(run_id, item.side, item.idx, item.scenario, "judge", str(exc)))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            stats.errors += 1
+            emit(LineError(run_id, item.side, item.idx, item.scenario, "judge",
+                           f"judge failed: {type(exc).__name__}"))

@@ -1,0 +1,44 @@
+"""Build a Runner from a Config: pick the backend and the judge, and say what is missing."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .backends import make_backend
+from .cache import Cache
+from .config import Config
+from .judge import Judge, JudgeSetupError
+from .runner import Runner
+
+
+def make_judge(cfg: Config) -> tuple[Judge | None, str | None]:
+    try:
+        Judge.check_setup()
+    except JudgeSetupError as exc:
+        return None, str(exc)
+    return Judge(cfg.judge_model, concurrency=cfg.judge_concurrency,
+                 max_retries=cfg.judge_max_retries, timeout_s=cfg.judge_timeout_s), None
+
+
+def make_runner(cfg: Config, cache: Cache, trait: str, definition: str, *,
+                backend: Any = None, judge: Judge | None = None) -> Runner:
+    """Backend objects are cheap until prepare(); a missing judge key is a status, not a crash."""
+    backend = backend if backend is not None else make_backend(cfg)
+    judge_problem = None
+    if judge is None:
+        judge, judge_problem = make_judge(cfg)
+    return Runner(cfg, cache, trait=trait, definition=definition, backend=backend, judge=judge,
+                  judge_problem=judge_problem)
+
+
+def secret_values() -> list[str]:
+    """Values that must never reach a file or a log (used to redact and in tests)."""
+    names = ("ANTHROPIC_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODAL_TOKEN_ID",
+             "MODAL_TOKEN_SECRET")
+    return [v for v in (os.environ.get(n) for n in names) if v and len(v) >= 8]
+
+
+def redact(text: str) -> str:
+    for value in secret_values():
+        text = text.replace(value, "[redacted]")
+    return text
