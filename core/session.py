@@ -130,7 +130,7 @@ class PairInfo:
         return self.pair == "mismatch"
 
 
-def _clean_line(text: str) -> str:
+def clean_line(text: str) -> str:
     """What an edit may store: one line, not blank. Pasted line breaks are refused, not joined
     silently (the user decides where the scenario ends)."""
     if "\n" in text.rstrip("\r\n") or "\r" in text.rstrip("\r\n"):
@@ -211,6 +211,16 @@ class Session:
                          for j in range(j1, j2)]
         return out
 
+    def describe_changes(self) -> str:
+        """Unsaved changes in words: '1 pair cut, 2 pairs edited' ('' when clean)."""
+        diffs = diff_pairs(self.saved, self.snapshot())
+        cut = sum(1 for d in diffs if d.theirs_line is None)
+        added = sum(1 for d in diffs if d.mine_line is None)
+        edited = len(diffs) - cut - added
+        parts = [f"{n} pair{'s' if n != 1 else ''} {what}"
+                 for n, what in ((cut, "cut"), (edited, "edited"), (added, "added")) if n]
+        return ", ".join(parts)
+
     def text(self, side: str, idx: int) -> str:
         return self.lines[side][idx]
 
@@ -233,7 +243,7 @@ class Session:
 
     def edit_line(self, side: str, idx: int, new_text: str) -> Optional[Operation]:
         """Replace one line. Returns None when the text did not change."""
-        new_text = _clean_line(new_text)
+        new_text = clean_line(new_text)
         old = self.lines[side][idx]
         if new_text == old:
             return None
@@ -246,13 +256,28 @@ class Session:
     def add_pair(self, after: int, positive: str, negative: str) -> Operation:
         """Insert a pair after row `after` (-1: at the top). Returns the op; its cursor_after is
         the new row."""
-        positive, negative = _clean_line(positive), _clean_line(negative)
+        positive, negative = clean_line(positive), clean_line(negative)
         at = max(0, min(after + 1, self.n_pairs))
         before = self.snapshot()
         self.lines["positive"].insert(at, positive)
         self.lines["negative"].insert(at, negative)
         self._touch(buffers=True)
         return self._push("add", f"add pair {at + 1}", before, max(0, min(after, self.n_pairs - 1)), at)
+
+    def replace_buffers(self, snap: Snapshot, description: str, cursor: int = 0) -> Optional[Operation]:
+        """Put a whole version into the buffers as one undoable operation (e.g. the other side
+        of a past conflict). Does not touch the disk or its digests."""
+        before = self.snapshot()
+        if snap == before:
+            return None
+        for side in SIDES:
+            sm = difflib.SequenceMatcher(a=list(before.side(side)), b=list(snap.side(side)), autojunk=False)
+            for tag, i1, i2, j1, j2 in sm.get_opcodes():
+                if tag == "replace" and i2 - i1 == j2 - j1:
+                    for a, b in zip(before.side(side)[i1:i2], snap.side(side)[j1:j2]):
+                        self._remember_prev(side, a, b)
+        self._restore(snap)
+        return self._push("reload", description, before, cursor, min(cursor, max(0, snap.pairs - 1)))
 
     def undo(self) -> Optional[Operation]:
         if not self.undo_stack:
@@ -356,6 +381,8 @@ class Session:
             if r.completion is not None and r.completion != event.completion:
                 return False        # a score for a completion this line no longer has
             r.completion, r.score, r.error, r.stale = event.completion, event.score, None, False
+            if not event.cached:
+                self.backends["judge"] = BackendStatus("judge", "ready")
             self.inflight.discard(key)
             self.blocked.discard(key)
             self.refresh_wanted.discard(key)
@@ -370,6 +397,10 @@ class Session:
                 r = self.results[key] = LineResult(event.scenario)
             r.error = event.message
             r.stale = False
+            if event.stage == "judge":
+                cur = self.backends.get("judge")
+                if cur is None or cur.state != "ready":
+                    self.backends["judge"] = BackendStatus("judge", "error", event.message)
             if event.stage == "generate":
                 r.completion, r.tokens, r.score = None, (), None
             self.inflight.discard(key)

@@ -1,0 +1,132 @@
+"""Text helpers shared by the widgets: safe display of model output, truncation by cell width."""
+from __future__ import annotations
+
+import unicodedata
+from typing import Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+
+ELLIPSIS = "…"
+NEWLINE_MARK = "⏎"
+
+# Verdict words as shown in rows and panels.
+VERDICT_LABEL = {"pass": "pass", "fail": "fail", "ambiguous": "ambiguous", "error": "error",
+                 "pending": "pending", "stale": "stale"}
+
+
+def clean(text: str) -> str:
+    """Model output is untrusted: control characters would move the terminal's cursor.
+    Newlines become ⏎, tabs a space, other control/format characters the replacement mark."""
+    out = []
+    for ch in text:
+        if ch == "\n" or ch == "\r":
+            out.append(NEWLINE_MARK)
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def clean_multiline(text: str) -> str:
+    """Like clean() but keeps real line breaks (for the detail panel), marked with ⏎."""
+    parts = text.replace("\r\n", "\n").split("\n")
+    return (NEWLINE_MARK + "\n").join(clean(p) for p in parts)
+
+
+def fit_end(text: str, width: int) -> str:
+    """The END of `text` in `width` cells, truncated at the start with an ellipsis, padded."""
+    if width <= 0:
+        return ""
+    text = clean(text)
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    out: list[str] = []
+    used = 1
+    for ch in reversed(text):
+        w = cell_len(ch)
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    s = ELLIPSIS + "".join(reversed(out))
+    return s + " " * (width - cell_len(s))
+
+
+def fit_start(text: str, width: int) -> str:
+    """The START of `text` in `width` cells, truncated at the end with an ellipsis, padded."""
+    if width <= 0:
+        return ""
+    text = clean(text)
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    out: list[str] = []
+    used = 1
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    s = "".join(out) + ELLIPSIS
+    return s + " " * (width - cell_len(s))
+
+
+def first_pieces(tokens: Sequence[str], completion: str | None, n: int) -> list[str]:
+    """The first n token pieces as generated (fall back to words when there are no pieces)."""
+    if tokens:
+        return [t for t in tokens[:n]]
+    if completion:
+        return completion.split()[:n]
+    return []
+
+
+def tokens_text(tokens: Sequence[str], completion: str | None, n: int = 5) -> Text:
+    """First tokens with visible boundaries: 'The│ best│ thing'."""
+    t = Text()
+    for i, piece in enumerate(first_pieces(tokens, completion, n)):
+        if i:
+            t.append("│", style="dim")
+        t.append(clean(piece) or "∅", style="bold")
+    return t
+
+
+def completion_text(tokens: Sequence[str], completion: str | None, n: int = 5) -> Text:
+    """The whole completion with its first n tokens set apart (reverse video, boundaries marked)."""
+    t = Text()
+    if completion is None:
+        return t
+    if not completion:
+        t.append("(empty completion)", style="dim italic")
+        return t
+    if tokens and "".join(tokens) == completion:
+        head = list(tokens[:n])
+    else:
+        words = completion.split(" ")[:n]
+        head = [w if i == 0 else " " + w for i, w in enumerate(words)]
+    rest = completion[len("".join(head)):]
+    for i, piece in enumerate(head):
+        if i:
+            t.append("│", style="dim")
+        t.append(clean(piece) or "∅", style="bold reverse")
+    if rest:
+        t.append(" ┃ ", style="dim")
+        t.append(clean_multiline(rest))
+    return t
+
+
+def score_cell(score: int | None, verdict: str, inflight: bool) -> str:
+    """Three cells: the score, ERR, … while being tested, · when not tested."""
+    if verdict == "error":
+        return "ERR"
+    if score is None:
+        return "  …" if inflight else "  ·"
+    return f"{score:>3}"
+
+
+def short_model(model: str) -> str:
+    """A model id or path, short enough for the status line: its last component."""
+    return model.rstrip("/").rsplit("/", 1)[-1] or model

@@ -1,0 +1,282 @@
+"""The editor screen: status bar, the linked pair table, the message line, the detail panel."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from core.session import EditError
+
+from ..widgets.detail import DetailPanel
+from ..widgets.pair_table import PairHeader, PairTable
+from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
+from .edit import EditScreen
+
+if TYPE_CHECKING:
+    from ..app import StudioApp
+
+WIDE = 140      # columns from which the detail panel sits beside the table
+TALL = 36       # rows from which the detail panel gets more room
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("w", "save", "Save (if ctrl+s is eaten by the terminal)", show=False),
+        Binding("d", "cut", "Cut", id="cut"),
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("U,ctrl+y", "redo", "Redo", id="redo", show=False),
+        Binding("e,enter", "edit", "Edit", id="edit"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("n", "next_problem", "Next", id="next_problem"),
+        Binding("N", "prev_problem", "Prev problem", id="prev_problem", show=False),
+        Binding("f", "filter", "Filter", id="filter"),
+        Binding("v", "review", "Review", id="review"),
+        Binding("r", "retest", "Retest pair", id="retest", show=False),
+        Binding("R", "retest_all", "Retest untested", id="retest_all", show=False),
+        Binding("right_square_bracket", "detail_down", "Scroll detail down", show=False),
+        Binding("left_square_bracket", "detail_up", "Scroll detail up", show=False),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.problems_only = False
+
+    @property
+    def studio(self) -> "StudioApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        session = self.studio.session
+        yield StatusBar(id="status")
+        with Container(id="body"):
+            with Vertical(id="table-column"):
+                yield PairHeader(id="pair-header")
+                yield PairTable(session, id="pairs")
+                yield MessageLine(id="message")
+            yield DetailPanel(id="detail")
+        yield Footer(show_command_palette=False, compact=True)
+
+    # ---------------------------------------------------------------- widgets
+    @property
+    def table(self) -> PairTable:
+        return self.query_one(PairTable)
+
+    @property
+    def message(self) -> MessageLine:
+        return self.query_one(MessageLine)
+
+    def on_mount(self) -> None:
+        self.query_one(PairHeader).n_rows = self.studio.session.n_pairs
+        self.table.focus()
+        self.refresh_view()
+        self.studio.main_ready()
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+        self.set_class(event.size.height >= TALL and event.size.width < WIDE, "-tall")
+
+    def refresh_view(self, keep: Optional[int] = None) -> None:
+        """Redraw everything from the session (called throttled while results stream in)."""
+        session = self.studio.session
+        table = self.table
+        rows = session.visible_rows(self.problems_only)
+        if rows != table.rows or keep is not None:
+            table.set_rows(rows, keep)
+        else:
+            table.refresh()
+        self.query_one(PairHeader).n_rows = session.n_pairs
+        self.refresh_status()
+        self.refresh_detail()
+
+    def refresh_status(self) -> None:
+        studio = self.studio
+        gen, judge = backend_views(studio.session, studio.runner, studio.cfg)
+        self.query_one(StatusBar).set(studio.session, StatusInfo(
+            gen, judge, running=studio.running_items, problems_only=self.problems_only))
+
+    def blockers(self) -> dict[str, str]:
+        gen, judge = backend_views(self.studio.session, self.studio.runner, self.studio.cfg)
+        out = {}
+        if gen.state in ("not configured", "error"):
+            out["generator"] = gen.why or gen.state
+        if judge.state in ("not configured", "error"):
+            out["judge"] = judge.why or judge.state
+        return out
+
+    def refresh_detail(self) -> None:
+        self.query_one(DetailPanel).show(self.studio.session, self.table.current_row, self.blockers())
+
+    def on_pair_table_cursor_moved(self, message: PairTable.CursorMoved) -> None:
+        self.refresh_detail()
+
+    def say(self, text: str, level: str = "info") -> None:
+        self.message.say(text, level)
+
+    # ---------------------------------------------------------------- actions
+    def _row(self) -> Optional[int]:
+        row = self.table.current_row
+        if row is None:
+            self.say("No pair selected." if self.studio.session.n_pairs else
+                     "No pairs: press a to add one.", "warning")
+        return row
+
+    def action_save(self) -> None:
+        self.studio.save()
+
+    def action_cut(self) -> None:
+        row = self._row()
+        if row is None:
+            return
+        session = self.studio.session
+        session.cut_pair(row)
+        self.refresh_view(keep=min(row, max(0, session.n_pairs - 1)))
+        self.say(f"Cut pair {row + 1} (both lines). u undoes it; ctrl+s writes both files.")
+
+    def action_undo(self) -> None:
+        op = self.studio.session.undo()
+        if op is None:
+            self.say("Nothing to undo.", "warning")
+            return
+        self.refresh_view(keep=op.cursor_before)
+        self.say(f"Undid: {op.description}. U or ctrl+y redoes it.")
+        self.studio.request_tests()
+
+    def action_redo(self) -> None:
+        op = self.studio.session.redo()
+        if op is None:
+            self.say("Nothing to redo.", "warning")
+            return
+        self.refresh_view(keep=op.cursor_after)
+        self.say(f"Redid: {op.description}.")
+        self.studio.request_tests()
+
+    def action_edit(self) -> None:
+        row = self._row()
+        if row is None:
+            return
+        side = self.table.side
+        session = self.studio.session
+
+        def done(values: Optional[list[str]]) -> None:
+            if not values:
+                return
+            try:
+                op = session.edit_line(side, row, values[0])
+            except EditError as exc:
+                self.say(str(exc), "error")
+                return
+            if op is None:
+                self.say("No change.")
+                return
+            self.refresh_view(keep=row)
+            n = self.studio.request_tests()
+            self.say(f"Edited {side} line {row + 1}" + (f"; testing it now." if n else ".")
+                     + " ctrl+s saves.")
+
+        self.app.push_screen(EditScreen(f"Edit {side} line {row + 1}",
+                                        [(side, session.text(side, row))]), done)
+
+    def action_add(self) -> None:
+        session = self.studio.session
+        row = self.table.current_row
+        after = -1 if row is None else row
+
+        def done(values: Optional[list[str]]) -> None:
+            if not values:
+                return
+            try:
+                op = session.add_pair(after, values[0], values[1])
+            except EditError as exc:
+                self.say(str(exc), "error")
+                return
+            if self.problems_only:
+                self.problems_only = False
+            self.refresh_view(keep=op.cursor_after)
+            self.studio.request_tests()
+            self.say(f"Added pair {op.cursor_after + 1}; testing it now. ctrl+s saves.")
+
+        self.app.push_screen(EditScreen(f"New pair after line {after + 1}" if after >= 0 else "New pair",
+                                        [("positive", ""), ("negative", "")],
+                                        "Both lines are required: pairs are matched by line number."),
+                             done)
+
+    def _go_problem(self, step: int) -> None:
+        session = self.studio.session
+        row = self.table.current_row
+        start = (row if row is not None else (-1 if step > 0 else 0))
+        nxt = session.next_problem(start, step)
+        if nxt is None:
+            self.say("No problem pairs (failures, mismatches, identical, ambiguous, errors, lint errors).")
+            return
+        self.table.go_to_row(nxt)
+        info = session.pair_info(nxt)
+        self.say(f"Pair {nxt + 1}: {', '.join(info.problems)}.")
+
+    def action_next_problem(self) -> None:
+        self._go_problem(1)
+
+    def action_prev_problem(self) -> None:
+        self._go_problem(-1)
+
+    def action_filter(self) -> None:
+        self.problems_only = not self.problems_only
+        self.refresh_view(keep=self.table.current_row)
+        n = len(self.table.rows)
+        self.say(f"Showing {n} problem pair{'s' if n != 1 else ''} (f shows all)." if self.problems_only
+                 else "Showing all pairs.")
+
+    def action_review(self) -> None:
+        from .review import ReviewScreen
+        row = self.table.current_row
+        self.app.push_screen(ReviewScreen(start_row=row or 0), lambda _=None: self.refresh_view())
+
+    def action_retest(self) -> None:
+        row = self._row()
+        if row is None:
+            return
+        if self.studio.runner is None:
+            self.say("No backend: nothing can be re-tested.", "warning")
+            return
+        self.studio.session.request_refresh([row])
+        self.studio.request_tests()
+        self.refresh_view()
+        self.say(f"Re-testing pair {row + 1} without the cache.")
+
+    def action_retest_all(self) -> None:
+        n = self.studio.request_tests(include_blocked=True)
+        self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
+
+    def action_detail_down(self) -> None:
+        self.query_one(DetailPanel).scroll_relative(y=3, animate=False)
+
+    def action_detail_up(self) -> None:
+        self.query_one(DetailPanel).scroll_relative(y=-3, animate=False)
+
+    def action_help(self) -> None:
+        self.studio.show_help()
+
+    def action_quit(self) -> None:
+        self.studio.request_quit()
+
+
+LEGEND = Text.assemble(
+    ("  pass", "bold green"), " positive ≥ threshold / negative ≤ threshold\n",
+    ("  fail", "bold red"), " the other way\n",
+    ("  ambiguous", "bold yellow"), " score in the 40-60 band\n",
+    ("  ERR", "bold magenta"), " the backend or judge failed: neither pass nor fail (detail says why)\n",
+    ("  …", "dim"), " being tested   ", ("·", "dim"), " not tested yet (or blocked: see status line)\n",
+    ("  stale", "dim italic"), " the line changed; the old result shows until the new one arrives\n",
+    "  middle column: ", ("≠", "bold red"), " mismatch (one side passes)  ",
+    ("=", "bold yellow"), " identical completions  ", ("!", "bold red"), " lint error  ",
+    ("•", "yellow"), " other problem\n",
+    "  detail panel: the first tokens are shown ", ("in reverse", "reverse"),
+    ", their boundaries marked │\n",
+)

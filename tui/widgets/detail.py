@@ -1,0 +1,98 @@
+"""The detail panel: the selected pair in full (scenarios, completions, scores, errors, lint)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..render import clean, completion_text
+
+if TYPE_CHECKING:
+    from core.session import Session
+
+VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "ambiguous": "bold yellow",
+                 "error": "bold magenta", "pending": "dim", "stale": "dim italic"}
+PAIR_WORDS = {"pass": "both sides pass", "fail": "both sides fail", "mismatch": "mismatch",
+              "error": "error", "pending": "pending"}
+
+
+def why_pending(session: "Session", side: str, row: int, blockers: dict[str, str]) -> str:
+    if session.is_inflight(side, row):
+        return "being tested…"
+    if session.is_blocked(side, row):
+        r = session.result(side, row)
+        which = "judge" if r.completion is not None else "generator"
+        why = blockers.get(which) or blockers.get("generator") or blockers.get("judge")
+        return f"not tested: {why}" if why else "not tested (ctrl+s or r retries)"
+    return "waiting to be tested"
+
+
+def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
+              first_n: int = 5) -> Text:
+    t = Text()
+    if row is None or not 0 <= row < session.n_pairs:
+        t.append("No pair selected.", style="dim")
+        return t
+    info = session.pair_info(row)
+    for i, side in enumerate(("positive", "negative")):
+        r = info.positive if i == 0 else info.negative
+        verdict = info.verdicts[i]
+        if i:
+            t.append("\n")
+        t.append(f"{side.upper()} {row + 1}", style="bold underline")
+        t.append("  ")
+        if r.score is not None:
+            t.append(f"score {r.score}", style=VERDICT_STYLE.get(verdict, ""))
+            t.append(" ")
+        t.append(verdict, style=VERDICT_STYLE.get(verdict, ""))
+        mark = session.get_mark(side, row)
+        if mark:
+            t.append(f"  [{mark}]", style="bold cyan")
+        t.append("\n")
+        t.append(clean(session.text(side, row)), style="italic")
+        t.append("\n")
+        if r.stale:
+            t.append("stale: the result of the previous text or definition; re-testing…\n",
+                     style="dim italic")
+        if r.error is not None and not r.stale:
+            t.append("error: ", style="bold magenta")
+            t.append(clean(r.error), style="magenta")
+            t.append("\n")
+        if r.completion is not None:
+            t.append("→ ", style="bold")
+            t.append_text(completion_text(r.tokens, r.completion, first_n))
+            t.append("\n")
+        elif r.error is None:
+            t.append(why_pending(session, side, row, blockers), style="dim")
+            t.append("\n")
+    lint = session.lint_for(row)
+    if lint:
+        t.append("\n")
+        for f in lint:
+            level = getattr(f, "level", "warning")
+            t.append(f"lint {level}: ", style="bold red" if level == "error" else "bold yellow")
+            t.append(f"{getattr(f, 'side', '')} line {getattr(f, 'line', '?')}: "
+                     f"{getattr(f, 'message', f)}\n")
+    return t
+
+
+def pair_title(session: "Session", row: Optional[int]) -> str:
+    if row is None or not 0 <= row < session.n_pairs:
+        return "pair"
+    info = session.pair_info(row)
+    bits = [f"pair {row + 1}/{session.n_pairs}", PAIR_WORDS.get(info.pair, info.pair)]
+    bits += [p for p in info.problems if p not in ("mismatch", "both fail", "error")]
+    return " · ".join(bits)
+
+
+class DetailPanel(VerticalScroll, can_focus=False):
+    """Shows one pair; scrolls with [ and ] from the table."""
+
+    def compose(self):
+        yield Static(id="detail-body")
+
+    def show(self, session: "Session", row: Optional[int], blockers: dict[str, str]) -> None:
+        self.border_title = pair_title(session, row)
+        self.query_one("#detail-body", Static).update(pair_text(session, row, blockers))

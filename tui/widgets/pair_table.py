@@ -1,0 +1,250 @@
+"""The linked pair table: positive pane left, negative pane right, one row per line number.
+
+Rendered with the Line API (a ScrollView drawing only the rows on screen), so a dataset of a
+few thousand lines scrolls as fast as one of ten. Both panes share one cursor row and one
+scroll position: they cannot drift apart. The cursor also has a side (left/right, tab) that
+says which line `e` edits.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..render import fit_end, fit_start, score_cell
+
+if TYPE_CHECKING:
+    from core.session import Session
+
+SIDES = ("positive", "negative")
+MARKER_W = 3
+
+
+def pane_layout(width: int, n_rows: int) -> dict[str, int]:
+    """Column widths of one pane: line number, scenario ending, first tokens, score."""
+    num = max(3, len(str(max(n_rows, 1))))
+    rest = max(0, width - num - 1 - 1 - 3)          # spaces after num and before score
+    ending = max(4, (rest * 58) // 100)
+    tokens = max(0, rest - ending - 1)
+    return {"num": num, "ending": ending, "tokens": tokens, "score": 3, "width": width}
+
+
+def pane_widths(total: int) -> tuple[int, int]:
+    inner = max(0, total - MARKER_W)
+    return inner // 2, inner - inner // 2
+
+
+class PairHeader(Widget):
+    """Column headings above the table, laid out exactly like its rows."""
+
+    DEFAULT_CSS = "PairHeader { height: 1; }"
+    n_rows: reactive[int] = reactive(0)
+
+    def render(self) -> Text:
+        left, right = pane_widths(self.size.width)
+        t = Text(no_wrap=True, overflow="crop")
+        for i, (label, w) in enumerate((("POSITIVE", left), ("NEGATIVE", right))):
+            lay = pane_layout(w, self.n_rows)
+            t.append(f"{'#':>{lay['num']}} ", style="dim")
+            t.append(fit_start(f"{label} ending", lay["ending"]), style="bold")
+            t.append(" ")
+            t.append(fit_start("first tokens", lay["tokens"]), style="dim")
+            t.append(" ")
+            t.append("scr", style="dim")
+            if i == 0:
+                t.append("│ │", style="dim")
+        return t
+
+
+class PairTable(ScrollView, can_focus=True):
+    """The two linked panes."""
+
+    COMPONENT_CLASSES = {
+        "pair-table--pass", "pair-table--fail", "pair-table--ambiguous", "pair-table--error",
+        "pair-table--pending", "pair-table--stale", "pair-table--cursor",
+        "pair-table--cursor-side", "pair-table--lineno", "pair-table--mismatch",
+        "pair-table--identical", "pair-table--lint", "pair-table--sep",
+    }
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "first", "First pair", show=False),
+        Binding("end,G", "last", "Last pair", show=False),
+        Binding("left,h", "side('positive')", "Positive side", show=False),
+        Binding("right,l", "side('negative')", "Negative side", show=False),
+        Binding("tab", "toggle_side", "Other side", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    side: reactive[str] = reactive("positive")
+
+    class CursorMoved(Message):
+        def __init__(self, row: Optional[int], side: str) -> None:
+            self.row = row
+            self.side = side
+            super().__init__()
+
+    def __init__(self, session: "Session", **kw) -> None:
+        super().__init__(**kw)
+        self.session = session
+        self.rows: list[int] = list(range(session.n_pairs))
+
+    # -------------------------------------------------------------- data
+    @property
+    def current_row(self) -> Optional[int]:
+        """The dataset row (0-based line index) under the cursor, None when nothing is shown."""
+        if not self.rows:
+            return None
+        return self.rows[max(0, min(self.cursor, len(self.rows) - 1))]
+
+    def set_rows(self, rows: list[int], keep: Optional[int] = None) -> None:
+        """Show these dataset rows; keep the cursor on dataset row `keep` (or the nearest)."""
+        target = self.current_row if keep is None else keep
+        self.rows = rows
+        self.virtual_size = Size(self.size.width, len(rows))
+        if rows and target is not None:
+            pos = next((i for i, r in enumerate(rows) if r >= target), len(rows) - 1)
+            self.cursor = pos
+        else:
+            self.cursor = 0
+        self.refresh()
+
+    def go_to_row(self, row: int) -> None:
+        if row in self.rows:
+            self.cursor = self.rows.index(row)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self.rows:
+            clamped = max(0, min(new, len(self.rows) - 1))
+            if clamped != new:
+                self.cursor = clamped
+                return
+            self.scroll_to_region(Region(0, clamped, 1, 1), animate=False, force=True, immediate=True,
+                                  x_axis=False)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_row, self.side))
+
+    def watch_side(self, old: str, new: str) -> None:
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_row, self.side))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        if self.rows:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, force=True, immediate=True,
+                                  x_axis=False)
+
+    # -------------------------------------------------------------- actions
+    def action_cursor_up(self) -> None:
+        self.cursor = max(0, self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.cursor = min(max(0, len(self.rows) - 1), self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.cursor = max(0, self.cursor - max(1, self.size.height - 1))
+
+    def action_page_down(self) -> None:
+        self.cursor = min(max(0, len(self.rows) - 1), self.cursor + max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = max(0, len(self.rows) - 1)
+
+    def action_side(self, side: str) -> None:
+        self.side = side
+
+    def action_toggle_side(self) -> None:
+        self.side = "negative" if self.side == "positive" else "positive"
+
+    def on_click(self, event) -> None:
+        y = event.y + int(self.scroll_y)
+        if 0 <= y < len(self.rows):
+            left, _ = pane_widths(self.scrollable_content_region.width)
+            self.side = "positive" if event.x < left + 1 else "negative"
+            self.cursor = y
+
+    # -------------------------------------------------------------- drawing
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"pair-table--{name}", partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        pos = int(self.scroll_y) + y
+        base = self.rich_style
+        if pos >= len(self.rows) or self.session.n_pairs == 0:
+            if pos == 0 and not self.rows:
+                msg = ("No pair has a problem (f shows all pairs)" if self.session.n_pairs
+                       else "No pairs: press a to add one")
+                return Strip([Segment(fit_start("  " + msg, width), base + self._style("pending"))])
+            return Strip.blank(width, base)
+        row = self.rows[pos]
+        if row >= self.session.n_pairs:
+            return Strip.blank(width, base)
+        info = self.session.pair_info(row)
+        is_cursor = pos == self.cursor
+        left, right = pane_widths(width)
+        segs: list[Segment] = []
+        row_style = base + (self._style("cursor") if is_cursor else Style())
+        for i, (side, w) in enumerate((("positive", left), ("negative", right))):
+            style = row_style
+            if is_cursor and side == self.side and self.has_focus:
+                style = style + self._style("cursor-side")
+            segs.extend(self._pane(side, row, info.positive if i == 0 else info.negative,
+                                   info.verdicts[i], w, style))
+            if i == 0:
+                sep = row_style + self._style("sep")
+                if info.mismatch:
+                    mark, mstyle = "≠", self._style("mismatch")
+                elif info.identical:
+                    mark, mstyle = "=", self._style("identical")
+                elif any(p == "lint error" for p in info.problems):
+                    mark, mstyle = "!", self._style("lint")
+                elif info.problems:
+                    mark, mstyle = "•", self._style("ambiguous")
+                else:
+                    mark, mstyle = " ", Style()
+                segs += [Segment("│", sep), Segment(mark, row_style + mstyle), Segment("│", sep)]
+        return Strip(segs, width).adjust_cell_length(width, base)
+
+    def _pane(self, side: str, row: int, r, verdict: str, width: int, style: Style) -> list[Segment]:
+        lay = pane_layout(width, self.session.n_pairs)
+        vstyle = self._style(verdict)
+        inflight = self.session.is_inflight(side, row)
+        text_style = style + (vstyle if verdict in ("pending", "stale") else Style())
+        num = f"{row + 1:>{lay['num']}} "
+        ending = fit_end(self.session.text(side, row), lay["ending"])
+        if r.error is not None and not r.stale:
+            tok = fit_start("! " + r.error, lay["tokens"])
+        elif r.completion is not None:
+            tok = fit_start(r.completion.lstrip(" ") if r.completion.strip() else "(empty)", lay["tokens"])
+        else:
+            tok = fit_start("testing…" if inflight else "", lay["tokens"])
+        score = score_cell(r.score, verdict, inflight)
+        segs = [
+            Segment(num, style + self._style("lineno")),
+            Segment(ending, text_style),
+            Segment(" ", style),
+            Segment(tok, style + vstyle),
+            Segment(" ", style),
+            Segment(score, style + vstyle + Style(bold=verdict not in ("pending", "stale"))),
+        ]
+        used = sum(cell_len(s.text) for s in segs)
+        if used < width:
+            segs.append(Segment(" " * (width - used), style))
+        return segs

@@ -1,0 +1,167 @@
+"""The status bar: trait, unsaved mark, pass rates, target, backends, cost; and the message line."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..render import short_model
+
+if TYPE_CHECKING:
+    from core.session import Session
+
+STATE_STYLE = {"ready": "green", "idle": "dim", "loading": "yellow", "warming": "yellow",
+               "not configured": "bold red", "error": "bold red", "running": "cyan"}
+
+
+@dataclass
+class BackendView:
+    """What the status line says about one backend."""
+    label: str
+    state: str
+    why: str = ""
+
+
+@dataclass
+class StatusInfo:
+    generator: BackendView
+    judge: BackendView
+    running: int = 0                       # items in the current run
+    problems_only: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def rate(n: int, d: int) -> str:
+    return f"{(100 * n // d) if d else 0}%"
+
+
+def status_text(session: "Session", info: StatusInfo, width: int) -> Text:
+    s = session.summary()
+    t = Text(no_wrap=True, overflow="ellipsis")
+    # line 1: trait, unsaved, filter, cost
+    left = Text()
+    left.append(session.name, style="bold")
+    if session.dirty:
+        left.append("  ● unsaved", style="bold yellow")
+    if info.problems_only:
+        left.append("  [problems only]", style="bold cyan")
+    if info.running:
+        left.append(f"  testing {info.running}…", style="cyan")
+    right = Text(f"cost ${session.cost_usd:.4f}", style="dim")
+    gap = max(1, width - left.cell_len - right.cell_len)
+    t.append_text(left)
+    t.append(" " * gap)
+    t.append_text(right)
+    t.append("\n")
+    # line 2: pass rates and the target
+    t_ = session.thresholds
+    t.append("pos ", style="dim")
+    t.append(f"{s.positive.passed}/{s.positive.scored} {rate(s.positive.passed, s.positive.scored)}",
+             style="bold")
+    t.append("  neg ", style="dim")
+    t.append(f"{s.negative.passed}/{s.negative.scored} {rate(s.negative.passed, s.negative.scored)}",
+             style="bold")
+    t.append("  pairs ", style="dim")
+    t.append(f"{s.pairs_passing}/{s.pairs} {rate(s.pairs_passing, s.pairs)}", style="bold")
+    status_style = {"ideal": "bold green", "meets minimum": "bold yellow"}.get(s.target_status, "bold red")
+    t.append("  goal ", style="dim")
+    t.append(f"{s.pairs_passing}/{t_.pairs_target}", style="bold")
+    t.append(": ", style="dim")
+    t.append(s.target_status, style=status_style)
+    pending = s.positive.pending + s.negative.pending
+    if pending:
+        t.append(f"  {pending} pending", style="dim")
+    t.append("\n")
+    # line 3: backends; the reasons share what room is left, each cut with an ellipsis
+    views = (info.generator, info.judge)
+    heads = [f"{b.label}: {b.state}" for b in views]
+    whys = [b.why for b in views]
+    room = width - sum(len(h) for h in heads) - 2 - sum(2 for w in whys if w)
+    n_why = sum(1 for w in whys if w) or 1
+    for i, b in enumerate(views):
+        if i:
+            t.append("  ")
+        t.append(f"{b.label}: ", style="dim")
+        t.append(b.state, style=STATE_STYLE.get(b.state, ""))
+        if b.why:
+            share = max(8, room // n_why)
+            why = b.why if len(b.why) <= share else b.why[: share - 1] + "…"
+            t.append(f": {why}", style="red" if b.state in ("not configured", "error") else "dim")
+    return t
+
+
+def backend_views(session: "Session", runner, cfg) -> tuple[BackendView, BackendView]:
+    """Generator and judge state from the runner's events, or from how it was built."""
+    gen_label = "gen " + (getattr(getattr(runner, "backend", None), "name", None) or cfg.backend) \
+        + " " + short_model(cfg.model)
+    judge_label = "judge " + cfg.judge_model
+    g = session.backends.get("generator")
+    j = session.backends.get("judge")
+    if g is not None:
+        msg = g.message if g.state != "ready" else ""
+        if msg.startswith(g.state):
+            msg = msg[len(g.state):].strip(" :")
+        gen = BackendView(gen_label, g.state, msg)
+    elif runner is None or getattr(runner, "backend", None) is None:
+        why = getattr(runner, "backend_problem", None) or "no generation backend configured"
+        gen = BackendView(gen_label, "not configured", why)
+    else:
+        gen = BackendView(gen_label, "idle")
+    if j is not None:
+        judge = BackendView(judge_label, j.state, j.message if j.state != "ready" else "")
+    elif runner is None or getattr(runner, "judge", None) is None:
+        why = getattr(runner, "judge_problem", None) or "no judge configured"
+        judge = BackendView(judge_label, "not configured", why)
+    else:
+        judge = BackendView(judge_label, "idle")
+    return gen, judge
+
+
+class StatusBar(Widget):
+    DEFAULT_CSS = "StatusBar { height: 3; }"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._text = Text()
+
+    def set(self, session: "Session", info: StatusInfo) -> None:
+        self._session = session
+        self._info = info
+        self.refresh()
+
+    def render(self) -> Text:
+        session: Optional["Session"] = getattr(self, "_session", None)
+        if session is None:
+            return Text("")
+        width = self.content_region.width or self.size.width
+        out = Text()
+        for i, line in enumerate(status_text(session, self._info, width).split("\n")):
+            line.truncate(width, overflow="ellipsis")
+            if i:
+                out.append("\n")
+            out.append_text(line)
+        return out
+
+
+class MessageLine(Widget):
+    """One line for the latest message: saved, reloaded, conflict, errors."""
+
+    DEFAULT_CSS = "MessageLine { height: 1; }"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._msg = Text("")
+
+    def say(self, message: str, level: str = "info") -> None:
+        style = {"error": "bold red", "warning": "yellow", "info": "", "ok": "green"}.get(level, "")
+        self._msg = Text(message, style=style, no_wrap=True, overflow="ellipsis")
+        self.refresh()
+
+    @property
+    def message(self) -> str:
+        return self._msg.plain
+
+    def render(self) -> Text:
+        return self._msg
