@@ -33,7 +33,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     model: str = DEFAULT_MODEL
-    backend: str = "modal"          # "modal" or "local"
+    backend: str = "local"          # "local" or "modal" (--modal, as in the plan's command)
     max_new_tokens: int = 32
     temperature: float = 0.0
     chat_template: bool = False     # base models get the raw prompt
