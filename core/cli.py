@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, load_config, validate
 
 EXIT_OK, EXIT_FAIL, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -43,12 +43,15 @@ def _add_backend_flags(p: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config)
     backend = "modal" if args.modal else "local" if args.local else None
-    return cfg.with_overrides(
+    cfg = cfg.with_overrides(
         model=args.model, backend=backend, device=args.device, modal_gpu=args.modal_gpu,
         judge_model=args.judge_model, judge_sees_scenario=True if args.judge_sees_scenario else None,
         max_new_tokens=args.max_new_tokens, temperature=args.temperature,
         positive_threshold=args.pos_threshold, negative_threshold=args.neg_threshold,
         judge_concurrency=args.concurrency, batch_size=args.batch_size)
+    # Flags are checked like the file is: --concurrency 0 would otherwise hang the judge forever.
+    validate(cfg, "command line")
+    return cfg
 
 
 def build_parser() -> argparse.ArgumentParser:
