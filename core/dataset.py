@@ -284,6 +284,7 @@ def load_trait(spec: str | Path, root: Path | None = None, *, definition: str | 
                require_definition: bool = True, check_steering: bool = True) -> Trait:
     """Load and validate a whole trait. `definition` (e.g. from --definition) replaces the file."""
     name, folder = resolve_trait(str(spec), root)
+    check_links(folder, root)
     check_interrupted_save(folder)
     pos = read_lines(folder / POSITIVE)
     neg = read_lines(folder / NEGATIVE)
@@ -298,6 +299,27 @@ def load_trait(spec: str | Path, root: Path | None = None, *, definition: str | 
         defn = None
     steering = read_steering(folder / STEERING) if check_steering else None
     return Trait(name, folder, pos, neg, defn, steering)
+
+
+def check_links(folder: Path, root: Path | None = None) -> None:
+    """A trait's files may not be symlinks leading out of the datasets root (or, for a folder
+    outside the root given by path, out of that folder): their text would be sent to the
+    model and the judge, and a save would replace the link with a plain file."""
+    base = (root or default_datasets_root()).resolve()
+    try:
+        folder.resolve().relative_to(base)
+    except ValueError:
+        base = folder.resolve()
+    for name in (POSITIVE, NEGATIVE, DEFINITION, STEERING):
+        path = folder / name
+        if not path.is_symlink():
+            continue
+        target = path.resolve()
+        try:
+            target.relative_to(base)
+        except ValueError:
+            raise DatasetError(f"is a symlink to {target}, outside {base}; copy the file into the "
+                               "trait folder instead", path) from None
 
 
 def load_files(positive: Path, negative: Path, definition: str) -> Trait:
@@ -316,14 +338,33 @@ def load_files(positive: Path, negative: Path, definition: str) -> Trait:
 
 # ---------------------------------------------------------------- writing
 
-def render_lines(lines: list[str], newline: str = "\n", final_newline: bool = True) -> bytes:
+def render_lines(lines: list[str], newline: str = "\n", final_newline: bool = True,
+                 path: Path | str | None = None) -> bytes:
+    """The bytes of a scenario file. Refuses whatever parse_lines would refuse on the next load,
+    so a save never writes a file that cannot be opened again."""
+    if not lines:
+        raise DatasetError("refusing to save an empty file: the next load would refuse it "
+                           "(keep at least one pair)", path)
+    if len(lines) > MAX_LINES:
+        raise DatasetError(f"refusing to save {len(lines)} lines: more than {MAX_LINES} scenarios "
+                           "in one file is refused on load", path, MAX_LINES + 1)
     for i, s in enumerate(lines, start=1):
         if "\n" in s or "\r" in s:
-            raise DatasetError("a scenario may not contain a line break", None, i)
+            raise DatasetError("a scenario may not contain a line break", path, i)
         if not s.strip():
-            raise DatasetError("a scenario may not be blank", None, i)
-    text = newline.join(lines) + (newline if final_newline and lines else "")
-    return text.encode("utf-8")
+            raise DatasetError("a scenario may not be blank", path, i)
+        if len(s) > MAX_LINE_CHARS:
+            raise DatasetError(f"line is {len(s)} characters long; scenarios over {MAX_LINE_CHARS} "
+                               "characters are refused", path, i)
+    if lines[0].startswith("\ufeff"):
+        raise DatasetError("starts with an invisible byte-order mark (U+FEFF); remove it", path, 1)
+    text = newline.join(lines) + (newline if final_newline else "")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DatasetError(f"contains a character that cannot be written as UTF-8 "
+                           f"({text[exc.start]!r}, a lone surrogate?)", path,
+                           text.count(newline, 0, exc.start) + 1) from None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -389,9 +430,10 @@ def save_pair_files(folder: Path, positive: list[str], negative: list[str], *,
         raise DatasetError(f"refusing to save {len(positive)} positive and {len(negative)} negative "
                            "lines: pairs must stay matched", folder)
     newline = newline or {}
-    payload = {POSITIVE: render_lines(positive, newline.get(POSITIVE, "\n")),
-               NEGATIVE: render_lines(negative, newline.get(NEGATIVE, "\n"))}
-    old = {name: _current_digest(folder / name) for name in payload}
+    payload = {POSITIVE: render_lines(positive, newline.get(POSITIVE, "\n"), path=folder / POSITIVE),
+               NEGATIVE: render_lines(negative, newline.get(NEGATIVE, "\n"), path=folder / NEGATIVE)}
+    before = {name: _current_bytes(folder / name) for name in payload}
+    old = {name: (sha256(b) if b is not None else None) for name, b in before.items()}
     if expected is not None:
         changed = [n for n in payload if n in expected and expected[n] != old[n]]
         if changed:
@@ -402,28 +444,68 @@ def save_pair_files(folder: Path, positive: list[str], negative: list[str], *,
     if not todo:
         return new
     temps: dict[str, Path] = {}
+    journal = folder / JOURNAL
     try:
-        for name in todo:
-            temps[name] = _write_temp(folder / name, payload[name])
-        if len(todo) == 2:
-            atomic_write(folder / JOURNAL, json.dumps(
-                {"old": {n: old[n] for n in todo}, "new": {n: new[n] for n in todo}}).encode())
+        try:
+            for name in todo:
+                temps[name] = _write_temp(folder / name, payload[name])
+            if expected is not None:
+                # Another editor may have saved while our temp files were written.
+                changed = [n for n in todo if _current_digest(folder / n) != old[n]]
+                if changed:
+                    raise ConflictError(f"{', '.join(changed)} changed on disk during the save; "
+                                        "nothing was written: reload or resolve the conflict",
+                                        folder / changed[0])
+            if len(todo) == 2:
+                atomic_write(journal, json.dumps(
+                    {"old": {n: old[n] for n in todo}, "new": {n: new[n] for n in todo}}).encode())
+        except OSError as exc:
+            journal.unlink(missing_ok=True)
+            raise DatasetError(f"could not write the new files ({exc.strerror or exc}); "
+                               "nothing was changed", folder) from exc
         done: list[str] = []
         try:
             for name in todo:
-                os.replace(temps.pop(name), folder / name)
+                os.replace(temps[name], folder / name)
+                del temps[name]
                 done.append(name)
         except BaseException as exc:
+            undone = _roll_back(folder, done, before)
+            if undone:
+                journal.unlink(missing_ok=True)
             raise DatasetError(
                 f"save interrupted after {', '.join(done) or 'no file'} was replaced ({exc}); "
-                + ("the files are out of step: the next load says how to recover"
-                   if done else "nothing was changed"), folder) from exc
+                + ("nothing was changed" if undone else
+                   "the files are out of step: the next load says how to recover"), folder) from exc
         _fsync_dir(folder)
-        (folder / JOURNAL).unlink(missing_ok=True)
+        try:
+            journal.unlink(missing_ok=True)
+        except OSError:
+            pass    # the pair is consistent: the next load removes a stale journal
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
     return new
+
+
+def _current_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _roll_back(folder: Path, done: list[str], before: dict[str, bytes | None]) -> bool:
+    """Put back the files a failed pair save already replaced. True when the pair is as it was."""
+    try:
+        for name in done:
+            if before[name] is None:
+                (folder / name).unlink(missing_ok=True)
+            else:
+                atomic_write(folder / name, before[name])
+    except BaseException:
+        return False
+    return True
 
 
 def check_interrupted_save(folder: Path) -> None:

@@ -1,0 +1,122 @@
+"""Child processes the fault suites kill on purpose. Run as `python -m tests.faults.childproc MODE ...`.
+
+* `save FOLDER SPEC_JSON`: one save_pair_files call with a fault hook: SIGKILL this process
+  before or after the Nth call of os.replace / os.fsync / os.unlink, or half way through the Nth
+  temp-file write. `count` as the op prints how many calls of each there were instead.
+* `save-loop FOLDER A_JSON B_JSON`: save A, B, A, B, ... forever (the parent kills it at random).
+* `cache-writer DB PREFIX N`: put_score N rows, printing each key once its commit returned.
+* `cache-mixed DB PREFIX N OTHER`: write N rows of its own while reading the other's rows.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+
+def _die() -> None:
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def save(folder: str, spec_json: str) -> None:
+    from core.dataset import save_pair_files
+
+    spec = json.loads(spec_json)
+    op, n, when = spec["op"], spec.get("n", 0), spec.get("when", "before")
+    counts = {"replace": 0, "fsync": 0, "unlink": 0, "write": 0}
+    real = {"replace": os.replace, "fsync": os.fsync, "unlink": os.unlink}
+
+    def hooked(name):
+        def call(*a, **kw):
+            counts[name] += 1
+            hit = op == name and counts[name] == n
+            if hit and when == "before":
+                _die()
+            out = real[name](*a, **kw)
+            if hit and when == "after":
+                _die()
+            return out
+        return call
+
+    for name in real:
+        setattr(os, name, hooked(name))
+
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.fh.__exit__(*exc)
+
+        def write(self, data):
+            counts["write"] += 1
+            if op == "write" and counts["write"] == n:
+                self.fh.write(data[: len(data) // 2])
+                self.fh.flush()
+                real["fsync"](self.fh.fileno())
+                _die()
+            return self.fh.write(data)
+
+        def __getattr__(self, item):
+            return getattr(self.fh, item)
+
+    os.fdopen = lambda *a, **kw: HalfWriter(real_fdopen(*a, **kw))
+    save_pair_files(Path(folder), spec["pos"], spec["neg"])
+    if op == "count":
+        print(json.dumps(counts))
+
+
+def save_loop(folder: str, a_json: str, b_json: str) -> None:
+    from core.dataset import save_pair_files
+
+    versions = [json.loads(a_json), json.loads(b_json)]
+    print("ready", flush=True)
+    i = 1
+    while True:
+        v = versions[i % 2]
+        save_pair_files(Path(folder), v["pos"], v["neg"])
+        i += 1
+
+
+def cache_writer(db: str, prefix: str, n: str) -> None:
+    from core.cache import Cache
+
+    cache = Cache(db)
+    print("ready", flush=True)
+    for i in range(int(n)):
+        key = f"{prefix}-{i}"
+        cache.put_score(key, "judge", i % 101, 400, 20)
+        cache.put_completion(key, "model", f"prompt {i}", f"text {i}" * 20, ["t"] * 5)
+        print(key, flush=True)
+
+
+def cache_mixed(db: str, prefix: str, n: str, other: str) -> None:
+    from core.cache import Cache
+
+    cache = Cache(db)
+    seen_other = 0
+    for i in range(int(n)):
+        cache.put_score(f"{prefix}-{i}", "judge", i % 101, 1, 1)
+        cache.set_mark(f"{prefix}-mark-{i}", "t", "positive", f"s{i}", "EXPRESS")
+        for j in range(int(n)):
+            hit = cache.get_score(f"{other}-{j}")
+            if hit is None:
+                break
+            assert hit.score == j % 101, (other, j, hit)
+            seen_other = max(seen_other, j + 1)
+    cache.close()
+    print(json.dumps({"wrote": int(n), "saw_other": seen_other}), flush=True)
+
+
+if __name__ == "__main__":
+    mode, *rest = sys.argv[1:]
+    {"save": save, "save-loop": save_loop, "cache-writer": cache_writer,
+     "cache-mixed": cache_mixed}[mode](*rest)
