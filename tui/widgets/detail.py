@@ -64,6 +64,10 @@ def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
             t.append("→ ", style="bold")
             t.append_text(completion_text(r.tokens, r.completion, first_n))
             t.append("\n")
+            if r.score is None and r.error is None and not r.stale:
+                t.append(why_pending(session, side, row, blockers).replace("not tested", "not scored"),
+                         style="dim")
+                t.append("\n")
         elif r.error is None:
             t.append(why_pending(session, side, row, blockers), style="dim")
             t.append("\n")

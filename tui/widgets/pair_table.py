@@ -34,7 +34,8 @@ def pane_layout(width: int, n_rows: int) -> dict[str, int]:
     """Column widths of one pane: line number, scenario ending, first tokens, score."""
     num = max(3, len(str(max(n_rows, 1))))
     rest = max(0, width - num - 1 - 1 - 3)          # spaces after num and before score
-    ending = max(4, (rest * 58) // 100)
+    tokens = min(36, (rest * 42) // 100)        # the ending matters most: it gets what grows
+    ending = max(4, rest - tokens - 1)
     tokens = max(0, rest - ending - 1)
     return {"num": num, "ending": ending, "tokens": tokens, "score": 3, "width": width}
 

@@ -74,21 +74,43 @@ def status_text(session: "Session", info: StatusInfo, width: int) -> Text:
     if pending:
         t.append(f"  {pending} pending", style="dim")
     t.append("\n")
-    # line 3: backends; the reasons share what room is left, each cut with an ellipsis
-    views = (info.generator, info.judge)
-    heads = [f"{b.label}: {b.state}" for b in views]
-    whys = [b.why for b in views]
-    room = width - sum(len(h) for h in heads) - 2 - sum(2 for w in whys if w)
-    n_why = sum(1 for w in whys if w) or 1
-    for i, b in enumerate(views):
+    t.append_text(backends_line(info.generator, info.judge, width))
+    return t
+
+
+def short_why(why: str) -> str:
+    """The first clause of a reason: 'ANTHROPIC_API_KEY is not set: the judge...' -> the key part."""
+    return why.split(": ", 1)[0].split("; ", 1)[0]
+
+
+def backends_line(gen: BackendView, judge: BackendView, width: int) -> Text:
+    """Both backends in one line. A backend with a problem keeps its reason visible: the
+    most verbose variant that fits is used, the others give up labels first, then detail."""
+    views = (gen, judge)
+    short_names = ("gen", "judge")
+    bad = [bool(b.why) for b in views]
+
+    def variant(full_label_ok: bool, full_label_bad: bool, why_fn) -> list[tuple[str, str, str]]:
+        out = []
+        for b, short, has_why in zip(views, short_names, bad):
+            label = b.label if (full_label_bad if has_why else full_label_ok) else short
+            out.append((label, b.state, why_fn(b.why) if has_why else ""))
+        return out
+
+    def plain(parts: list[tuple[str, str, str]]) -> str:
+        return "  ".join(f"{lab}: {st}" + (f": {why}" if why else "") for lab, st, why in parts)
+
+    candidates = [variant(True, True, lambda w: w), variant(True, True, short_why),
+                  variant(False, True, short_why), variant(False, False, short_why)]
+    parts = next((c for c in candidates if len(plain(c)) <= width), candidates[-1])
+    t = Text()
+    for i, ((label, state, why), b) in enumerate(zip(parts, views)):
         if i:
             t.append("  ")
-        t.append(f"{b.label}: ", style="dim")
-        t.append(b.state, style=STATE_STYLE.get(b.state, ""))
-        if b.why:
-            share = max(8, room // n_why)
-            why = b.why if len(b.why) <= share else b.why[: share - 1] + "…"
-            t.append(f": {why}", style="red" if b.state in ("not configured", "error") else "dim")
+        t.append(f"{label}: ", style="dim")
+        t.append(state, style=STATE_STYLE.get(state, ""))
+        if why:
+            t.append(f": {why}", style="red" if state in ("not configured", "error") else "dim")
     return t
 
 
