@@ -113,6 +113,9 @@ class JudgeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Answer in one go: without TCP_NODELAY the body waits on the client's delayed
+            # ACK (~40 ms per response), which is not latency any real API adds.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
@@ -124,6 +127,9 @@ class JudgeServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        # socketserver listens with a backlog of 5: a burst of 16+ new connections overflows
+        # it and the dropped SYNs come back a second later. A real API server accepts them.
+        self.httpd.socket.listen(128)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
