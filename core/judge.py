@@ -80,7 +80,7 @@ SCORE_TOOL_SPEC = {
     },
 }
 
-_INT_RE = re.compile(r"^\s*(\d{1,3})\s*$")
+_INT_RE = re.compile(r"^\s*([0-9]{1,3})\s*$")  # ASCII digits only: int() also reads "٨٥"
 
 
 def parse_score_value(value: Any) -> int:

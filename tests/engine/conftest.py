@@ -17,3 +17,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
         terminalreporter.write_sep("-", "engine pipeline overhead (instant backend, 0-latency loopback judge)")
         for line in measurements.LINES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def judge_server():
+    """Overrides the shared fixture with the same server that stops without a 0.5 s poll."""
+    from tests.engine.helpers import FastJudgeServer
+    with FastJudgeServer() as server:
+        yield server

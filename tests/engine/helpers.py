@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -48,6 +49,15 @@ class InstantBackend:
         return [fixed_completion(p) for p in prompts]
 
 
+class FastJudgeServer(JudgeServer):
+    """The loopback judge, shutting down in milliseconds instead of serve_forever's 0.5 s poll."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                                        daemon=True)
+
+
 @dataclass
 class PlannedFaults(Faults):
     """Faults by request number (1-based): plan[n-1] is the fault of request n, None = answer."""
@@ -57,7 +67,7 @@ class PlannedFaults(Faults):
         return self.plan[n - 1] if n - 1 < len(self.plan) else None
 
 
-class StatusServer(JudgeServer):
+class StatusServer(FastJudgeServer):
     """A Messages-API server that answers every request with one HTTP error (e.g. 401)."""
 
     def __init__(self, status: int, err_type: str, message: str = "invalid x-api-key"):
