@@ -39,8 +39,8 @@ class Config:
     chat_template: bool = False     # base models get the raw prompt
     device: str = "auto"            # local backend: auto / cuda / mps / cpu
     batch_size: int = 64            # local backend batch
-    modal_app: str = DEFAULT_MODAL_APP
-    modal_gpu: str = "H100"
+    modal_app: str = os.environ.get("SCENARIOS_MODAL_APP", DEFAULT_MODAL_APP)
+    modal_gpu: str = ""             # empty: the GPU the app was deployed with
     judge_model: str = DEFAULT_JUDGE
     judge_sees_scenario: bool = False
     judge_concurrency: int = 16

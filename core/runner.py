@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Sequence
 
-from .backends import BackendSetupError, generation_identity
+from .backends import BackendSetupError, expected_precision, generation_identity
 from .cache import Cache, content_key
 from .config import Config
 from .events import (BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
@@ -70,7 +70,7 @@ class Runner:
         self.judge_problem = judge_problem
         self._run_ids = 0
         self.identity = generation_identity(cfg.model, cfg.max_new_tokens, cfg.temperature,
-                                            cfg.chat_template)
+                                            cfg.chat_template, expected_precision(cfg))
 
     # -- pure-ish helpers the editor uses to show cached state without running anything
     def cached_completion(self, scenario: str) -> Generated | None:

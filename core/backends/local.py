@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..generation import Generated, generate_greedy, load_model
-from . import BackendSetupError, generation_identity
+from . import BackendSetupError, expected_precision, generation_identity
 
 
 class LocalBackend:
@@ -22,7 +22,7 @@ class LocalBackend:
 
     def identity(self) -> dict[str, Any]:
         return generation_identity(self.model, self.cfg.max_new_tokens, self.cfg.temperature,
-                                   self.cfg.chat_template)
+                                   self.cfg.chat_template, expected_precision(self.cfg))
 
     async def prepare(self) -> None:
         if self._loaded is None:

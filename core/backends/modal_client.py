@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..generation import Generated
-from . import BackendSetupError, generation_identity
+from . import BackendSetupError, expected_precision, generation_identity
 
 DEPLOY_HINT = "modal deploy -m core.backends.modal_app"
 
@@ -37,7 +37,7 @@ class ModalBackend:
 
     def identity(self) -> dict[str, Any]:
         return generation_identity(self.model, self.cfg.max_new_tokens, self.cfg.temperature,
-                                   self.cfg.chat_template)
+                                   self.cfg.chat_template, expected_precision(self.cfg))
 
     async def prepare(self) -> None:
         if self._obj is not None:
