@@ -11,6 +11,7 @@ without it (the Modal path needs no torch on the user's machine).
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -26,24 +27,44 @@ def encode_prompts(tokenizer: Any, prompts: Sequence[str], chat_template: bool =
     their chat template (the scenario as the start of the assistant's turn is not what we want,
     so it becomes the user turn and generation continues from the assistant prefix)."""
     if chat_template:
-        return [tokenizer.apply_chat_template([{"role": "user", "content": p}],
-                                              add_generation_prompt=True, tokenize=True)
-                for p in prompts]
+        out = []
+        for p in prompts:
+            enc = tokenizer.apply_chat_template([{"role": "user", "content": p}],
+                                                add_generation_prompt=True, tokenize=True)
+            if hasattr(enc, "keys"):  # transformers 5 returns a BatchEncoding by default
+                enc = enc["input_ids"]
+            out.append([int(x) for x in enc])
+        return out
     return [tokenizer(p, add_special_tokens=True)["input_ids"] for p in prompts]
 
 
 def token_pieces(tokenizer: Any, ids: Sequence[int]) -> tuple[str, ...]:
-    """Text of each generated token, such that the pieces concatenate to the decoded text."""
+    """Text of each generated token, such that the pieces concatenate to the decoded text.
+
+    A character split over several byte-level tokens belongs to the token that completes it
+    (the tokens before it get an empty piece); if decoding more tokens rewrites earlier text,
+    the rewritten tail moves to the current token. Invariant: "".join(pieces) == decode(ids)."""
     pieces: list[str] = []
-    prev = ""
-    for k in range(1, len(ids) + 1):
+    emitted = ""
+    n = len(ids)
+    for k in range(1, n + 1):
         cur = tokenizer.decode(list(ids[:k]), skip_special_tokens=True)
-        if cur.startswith(prev):
-            pieces.append(cur[len(prev):])
-            prev = cur
-        else:  # a multi-byte character completed: the earlier piece was a replacement char
-            pieces.append(cur[len(prev):] if len(cur) > len(prev) else "")
-            prev = cur
+        if k < n and cur.endswith("\ufffd"):
+            pieces.append("")  # possibly an incomplete character: wait for the next token
+            continue
+        if cur.startswith(emitted):
+            pieces.append(cur[len(emitted):])
+        else:
+            common = len(os.path.commonprefix([cur, emitted]))
+            excess = len(emitted) - common
+            j = len(pieces) - 1
+            while excess > 0 and j >= 0:
+                take = min(excess, len(pieces[j]))
+                pieces[j] = pieces[j][: len(pieces[j]) - take]
+                excess -= take
+                j -= 1
+            pieces.append(cur[common:])
+        emitted = cur
     return tuple(pieces)
 
 
