@@ -399,7 +399,7 @@ class StudioApp(App[int]):
                 b = b if isinstance(b, Binding) else Binding(*b)
                 keys = ", ".join(self.get_key_display(Binding(k.strip(), b.action))
                                  for k in b.key.split(","))
-                out.append((keys, b.description or b.action))
+                out.append((keys, b.tooltip or b.description or b.action))
             return out
 
         sections = [

@@ -1,6 +1,8 @@
 """The help screen: every key (from the screens' own bindings) and what colours and marks mean."""
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,19 +22,23 @@ class HelpScreen(ModalScreen[None]):
         self.legend = legend
 
     def compose(self) -> ComposeResult:
-        t = Text()
+        parts: list = []
         for title, rows in self.sections:
-            t.append(f"{title}\n", style="bold underline")
+            t = Table.grid(padding=(0, 1))
+            t.add_column(no_wrap=True, min_width=12)
+            t.add_column(ratio=1)
             for keys, desc in rows:
-                t.append(f"  {keys:<18}", style="bold cyan")
-                t.append(f"{desc}\n")
-            t.append("\n")
-        t.append("Colours and marks\n", style="bold underline")
-        t.append_text(self.legend)
+                t.add_row(Text(f" {keys}", style="bold cyan"), desc)
+            parts += [Text(title, style="bold underline"), t, Text("")]
+        parts += [Text("Colours and marks", style="bold underline"), self.legend]
+        self.plain = "\n".join(
+            [title for title, _ in self.sections]
+            + [f"{k} {d}" for _, rows in self.sections for k, d in rows] + [self.legend.plain])
+        body = Group(*parts)
         with Vertical(id="help-dialog", classes="dialog"):
             yield Label("Help · escape closes · ↑↓ scroll", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
-                yield Static(t, id="help-body")
+                yield Static(body, id="help-body")
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

@@ -128,18 +128,21 @@ class ReviewList(ScrollView, can_focus=True):
 
 class ReviewScreen(Screen):
     BINDINGS = [
-        Binding("x", "mark('EXPRESS')", "EXPRESS", id="express"),
-        Binding("p", "mark('EXPLAIN')", "EXPLAIN", id="explain"),
-        Binding("space,s", "skip", "Skip", id="skip"),
-        Binding("backspace,delete", "clear", "Clear mark", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("tab", "other_side", "Other side", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
-        Binding("n", "next_unmarked", "Next unmarked", id="next_unmarked"),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("escape,v,q", "back", "Back", id="back"),
+        Binding("x", "mark('EXPRESS')", "EXPRESS", id="express",
+                tooltip="the first tokens EXPRESS the trait (then the next line)"),
+        Binding("p", "mark('EXPLAIN')", "EXPLAIN", id="explain",
+                tooltip="they EXPLAIN an act the scenario already committed (then the next line)"),
+        Binding("space,s", "skip", "Skip", id="skip", tooltip="leave unmarked, go to the next line"),
+        Binding("backspace,delete", "clear", "Clear", show=False, tooltip="remove this line's mark"),
+        Binding("down,j", "move(1)", "Down", show=False, tooltip="next line"),
+        Binding("up,k", "move(-1)", "Up", show=False, tooltip="previous line"),
+        Binding("tab", "other_side", "Other side", show=False, tooltip="the pair's other line"),
+        Binding("pagedown", "move(10)", "Page down", show=False, tooltip="ten lines down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, tooltip="ten lines up"),
+        Binding("n", "next_unmarked", "Next unmarked", id="next_unmarked",
+                tooltip="the next line with a completion and no mark"),
+        Binding("question_mark,f1", "help", "Help", tooltip="the help screen"),
+        Binding("escape,v,q", "back", "Back", id="back", tooltip="back to the editor"),
     ]
 
     def __init__(self, start_row: int = 0) -> None:

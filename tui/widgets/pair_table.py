@@ -78,15 +78,17 @@ class PairTable(ScrollView, can_focus=True):
     }
 
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First pair", show=False),
-        Binding("end,G", "last", "Last pair", show=False),
-        Binding("left,h", "side('positive')", "Positive side", show=False),
-        Binding("right,l", "side('negative')", "Negative side", show=False),
-        Binding("tab", "toggle_side", "Other side", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False, tooltip="previous pair"),
+        Binding("down,j", "cursor_down", "Down", show=False, tooltip="next pair"),
+        Binding("pageup", "page_up", "Page up", show=False, tooltip="one screen up"),
+        Binding("pagedown", "page_down", "Page down", show=False, tooltip="one screen down"),
+        Binding("home,g", "first", "First", show=False, tooltip="first pair"),
+        Binding("end,G", "last", "Last", show=False, tooltip="last pair"),
+        Binding("left,h", "side('positive')", "Positive", show=False,
+                tooltip="select the positive line (left pane)"),
+        Binding("right,l", "side('negative')", "Negative", show=False,
+                tooltip="select the negative line (right pane)"),
+        Binding("tab", "toggle_side", "Other side", show=False, tooltip="switch between the panes"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
