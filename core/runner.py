@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable, Sequence
 
 from .backends import BackendSetupError, expected_precision, generation_identity
@@ -41,6 +41,17 @@ def score_key(judge_model: str, trait: str, definition: str, completion: str,
 def items_for(positive: Sequence[str], negative: Sequence[str]) -> list[Item]:
     return ([Item("positive", i, s) for i, s in enumerate(positive)]
             + [Item("negative", i, s) for i, s in enumerate(negative)])
+
+
+def _scrub(event: Event | None) -> Event | None:
+    """Error texts come from backends and the judge, and may quote a key or a token (a URL, a
+    header, an echoed request): redact them here, once, for every consumer of the stream."""
+    from .setup import redact
+    if isinstance(event, (LineError, BackendStatus)) and event.message:
+        return replace(event, message=redact(event.message))
+    if isinstance(event, RunDone) and event.fatal:
+        return replace(event, fatal=redact(event.fatal))
+    return event
 
 
 @dataclass
@@ -90,7 +101,8 @@ class Runner:
         self._run_ids += 1
         run_id = self._run_ids
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        producer = asyncio.create_task(self._produce(run_id, list(items), refresh, queue.put_nowait))
+        producer = asyncio.create_task(self._produce(run_id, list(items), refresh,
+                                                     lambda ev: queue.put_nowait(_scrub(ev))))
         try:
             while True:
                 event = await queue.get()

@@ -5,7 +5,8 @@
   temp-file write. `count` as the op prints how many calls of each there were instead.
 * `save-loop FOLDER A_JSON B_JSON`: save A, B, A, B, ... forever (the parent kills it at random).
 * `cache-writer DB PREFIX N`: put_score N rows, printing each key once its commit returned.
-* `cache-mixed DB PREFIX N OTHER`: write N rows of its own while reading the other's rows.
+* `cache-mixed DB PREFIX N OTHER START_AT`: from time START_AT, write N rows of its own while
+  reading the other's rows.
 """
 from __future__ import annotations
 
@@ -98,22 +99,24 @@ def cache_writer(db: str, prefix: str, n: str) -> None:
         print(key, flush=True)
 
 
-def cache_mixed(db: str, prefix: str, n: str, other: str) -> None:
+def cache_mixed(db: str, prefix: str, n: str, other: str, start_at: str) -> None:
+    import time
+
     from core.cache import Cache
 
     cache = Cache(db)
-    seen_other = 0
+    time.sleep(max(0.0, float(start_at) - time.time()))     # both start writing together
+    hits = 0
     for i in range(int(n)):
         cache.put_score(f"{prefix}-{i}", "judge", i % 101, 1, 1)
         cache.set_mark(f"{prefix}-mark-{i}", "t", "positive", f"s{i}", "EXPRESS")
-        for j in range(int(n)):
+        for j in (i - 1, i):
             hit = cache.get_score(f"{other}-{j}")
-            if hit is None:
-                break
-            assert hit.score == j % 101, (other, j, hit)
-            seen_other = max(seen_other, j + 1)
+            if hit is not None:
+                assert hit.score == j % 101, (other, j, hit)
+                hits += 1
     cache.close()
-    print(json.dumps({"wrote": int(n), "saw_other": seen_other}), flush=True)
+    print(json.dumps({"wrote": int(n), "saw_other": hits}), flush=True)
 
 
 if __name__ == "__main__":

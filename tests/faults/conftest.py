@@ -75,3 +75,31 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
         elif p.is_file():
             out[rel] = p.read_bytes()
     return out
+
+
+@pytest.fixture(scope="session")
+def loaded_backend(tiny_model):
+    """The real local backend on the tiny random Llama, loaded once for the fault suites."""
+    from core.backends.local import LocalBackend
+    from core.config import Config
+    return LocalBackend(Config(model=str(tiny_model), backend="local", device="cpu",
+                               max_new_tokens=6, batch_size=64))
+
+
+@pytest.fixture
+def fcfg(tiny_model, tmp_path):
+    from core.config import Config
+    return Config(model=str(tiny_model), backend="local", device="cpu", max_new_tokens=6,
+                  batch_size=64, judge_concurrency=8, judge_max_retries=1, judge_timeout_s=0.6,
+                  cache_path=str(tmp_path / "cache" / "cache.sqlite3"))
+
+
+async def wait_until(pilot: Any, cond: Any, timeout: float = 30.0, what: str = "") -> None:
+    """Pause the pilot until cond() holds (no fixed sleeps)."""
+    import asyncio
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError(f"timed out waiting for {what or cond}")
+        await pilot.pause(0.05)
