@@ -10,6 +10,34 @@ from ..generation import Generated, generate_greedy, load_model
 from . import BackendSetupError, expected_precision, generation_identity
 
 
+async def in_daemon_thread(fn: Any, *args: Any) -> Any:
+    """Run blocking work (a model load, a forward pass) in a daemon thread. Unlike
+    asyncio.to_thread, whose default executor asyncio.run and interpreter exit both wait for, a
+    stuck or slow batch cannot keep the editor or the CLI from quitting (q, Ctrl-C)."""
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not fut.done():
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+
+    def work() -> None:
+        try:
+            ok, value = True, fn(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            ok, value = False, exc
+        try:
+            loop.call_soon_threadsafe(settle, ok, value)
+        except RuntimeError:          # the loop is closed: nobody waits for this any more
+            pass
+
+    threading.Thread(target=work, daemon=True, name="scenarios-local-backend").start()
+    return await fut
+
+
 class LocalBackend:
     name = "local"
 
@@ -26,7 +54,7 @@ class LocalBackend:
 
     async def prepare(self) -> None:
         if self._loaded is None:
-            self._loaded = await asyncio.to_thread(self._load)
+            self._loaded = await in_daemon_thread(self._load)
 
     def _load(self) -> tuple[Any, Any]:
         try:
@@ -36,10 +64,16 @@ class LocalBackend:
             raise BackendSetupError(
                 "the local backend needs torch and transformers: run "
                 "`pip install torch==2.13.0 'scenario-studio[local]'` (or use --modal)") from None
+        path = Path(self.model).expanduser()
+        looks_like_path = path.is_absolute() or self.model.startswith((".", "~")) or path.exists()
+        if looks_like_path and not path.is_dir():
+            raise BackendSetupError(
+                f"could not load model {self.model!r}: no such folder; give a local model folder "
+                "with --model PATH, or a hub id, or run on Modal with --modal")
         try:
-            return load_model(self.model, self.cfg.device)
-        except OSError as exc:
-            where = "folder" if Path(self.model).exists() else "hub id"
+            return load_model(str(path) if looks_like_path else self.model, self.cfg.device)
+        except (OSError, ValueError) as exc:  # transformers raises ValueError for some bad folders
+            where = "folder" if looks_like_path else "hub id"
             first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
             raise BackendSetupError(
                 f"could not load model {self.model!r} ({where}): {first}; give a local model folder "
@@ -57,4 +91,4 @@ class LocalBackend:
 
     async def generate(self, prompts: Sequence[str]) -> list[Generated]:
         await self.prepare()
-        return await asyncio.to_thread(self._generate, prompts)
+        return await in_daemon_thread(self._generate, prompts)

@@ -40,6 +40,8 @@ class Generator:
     def load(self) -> None:
         from core.generation import load_model
         self._model, self._tokenizer = load_model(self.model, "auto")
+        if modal.is_local():  # `.local()` in tests: no Volume, and no network call to commit one
+            return
         try:  # keep the downloaded weights for the next container
             weights.commit()
         except Exception:

@@ -1,0 +1,68 @@
+"""core.backends.local on the tiny random Llama, loaded by path through the real load_model."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+import core.backends.local as local_mod
+from core.backends import BackendSetupError, make_backend
+from core.backends.local import LocalBackend
+from core.config import Config
+from core.generation import generate_greedy
+
+PROMPTS = ["I told them confidently that", "She smiled", "I admitted that I was not sure and needed to",
+           "He said honestly", "x"]
+
+
+def cfg_for(model, **kw) -> Config:
+    kw.setdefault("max_new_tokens", 6)
+    kw.setdefault("device", "cpu")
+    return Config(model=str(model), **kw)
+
+
+async def test_local_backend_by_path(tiny_model, tiny_loaded, monkeypatch):
+    loads = []
+    real = local_mod.load_model
+    monkeypatch.setattr(local_mod, "load_model", lambda *a, **k: loads.append(a) or real(*a, **k))
+    backend = make_backend(cfg_for(tiny_model, batch_size=2))
+    assert isinstance(backend, LocalBackend) and backend.name == "local"
+    first = await backend.generate(PROMPTS)
+    second, third = await asyncio.gather(backend.generate(PROMPTS[:2]), backend.generate(PROMPTS[2:]))
+    assert len(loads) == 1 and loads[0][0] == str(tiny_model)          # loaded once, by path
+    model, tok = backend._loaded
+    assert next(model.parameters()).device.type == "cpu" and not model.training
+    assert tok.padding_side == "left"
+    ref_model, ref_tok = tiny_loaded
+    ref = generate_greedy(ref_model, ref_tok, PROMPTS, max_new_tokens=6, batch_size=2)
+    assert [g.text for g in first] == [g.text for g in ref]
+    assert [g.tokens for g in first] == [g.tokens for g in ref]
+    assert [g.text for g in second + third] == [g.text for g in first]
+    assert all(len(g.tokens) == 6 and "".join(g.tokens) == g.text for g in first)
+    assert len({g.text for g in first}) == len(PROMPTS)
+
+
+async def test_identity_holds_what_changes_the_output(tiny_model):
+    base = LocalBackend(cfg_for(tiny_model)).identity()
+    assert base["model"] == str(tiny_model) and base["max_new_tokens"] == 6
+    for change in ({"max_new_tokens": 7}, {"temperature": 0.5}, {"chat_template": True}):
+        assert LocalBackend(cfg_for(tiny_model, **change)).identity() != base
+    # connection details and batching do not change the output
+    assert LocalBackend(cfg_for(tiny_model, batch_size=3, device="cpu")).identity() == base
+
+
+@pytest.mark.parametrize("layout", ["missing", "empty", "config-only"])
+async def test_bad_model_folder_is_a_setup_error(tmp_path, layout):
+    folder = tmp_path / "model"
+    if layout != "missing":
+        folder.mkdir()
+    if layout == "config-only":
+        (folder / "config.json").write_text(json.dumps({"model_type": "llama"}))
+    backend = LocalBackend(cfg_for(folder))
+    with pytest.raises(BackendSetupError) as ei:
+        await backend.prepare()
+    msg = str(ei.value)
+    assert str(folder) in msg and "--model" in msg and "\n" not in msg
+    if layout == "missing":
+        assert "no such folder" in msg
