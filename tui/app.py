@@ -206,7 +206,7 @@ class StudioApp(App[int]):
             run = self.session.last_run
             if run is not None:
                 self.say(f"Tested: {run.generations} generated, {run.judge_calls} judged"
-                         + (f", {run.errors} errors (ERR rows say why)" if run.errors else "")
+                         + (f", {run.errors} error{'s' if run.errors != 1 else ''} (ERR rows say why)" if run.errors else "")
                          + f" in {run.elapsed_s:.1f}s.", "error" if run.errors else "ok")
         self._announce_done = False
         if self._more:

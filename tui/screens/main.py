@@ -92,6 +92,8 @@ class MainScreen(Screen):
     def on_resize(self, event) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
         self.set_class(event.size.height >= TALL and event.size.width < WIDE, "-tall")
+        if self.is_mounted:
+            self.call_after_refresh(self.refresh_status)
 
     def refresh_view(self, keep: Optional[int] = None) -> None:
         """Redraw everything from the session (called throttled while results stream in)."""

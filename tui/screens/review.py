@@ -82,7 +82,10 @@ class ReviewList(ScrollView, can_focus=True):
         self.post_message(self.Moved())
 
     def _s(self, name: str) -> Style:
-        return self.get_component_rich_style(f"review-list--{name}", partial=True)
+        st = self.get_component_rich_style(f"review-list--{name}")
+        if name == "cursor":
+            return Style(bgcolor=st.bgcolor)
+        return Style(color=st.color, bold=st.bold, italic=st.italic, dim=st.dim)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -184,7 +184,12 @@ class PairTable(ScrollView, can_focus=True):
 
     # -------------------------------------------------------------- drawing
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"pair-table--{name}", partial=True)
+        """A component's foreground (colour, bold, italic) or, for cursor components, its
+        background, resolved against the widget's background (alpha blended)."""
+        st = self.get_component_rich_style(f"pair-table--{name}")
+        if name.startswith("cursor"):
+            return Style(bgcolor=st.bgcolor)
+        return Style(color=st.color, bold=st.bold, italic=st.italic, dim=st.dim)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

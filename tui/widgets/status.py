@@ -102,11 +102,14 @@ def backends_line(gen: BackendView, judge: BackendView, width: int) -> Text:
 
     candidates = [variant(True, True, lambda w: w), variant(True, True, short_why),
                   variant(False, True, short_why), variant(False, False, short_why)]
-    parts = next((c for c in candidates if len(plain(c)) <= width), candidates[-1])
+    parts = next((c for c in candidates if len(plain(c)) <= width), None)
+    two_lines = parts is None          # both have a problem and no one line holds both reasons
+    if parts is None:
+        parts = variant(False, False, lambda w: w)
     t = Text()
     for i, ((label, state, why), b) in enumerate(zip(parts, views)):
         if i:
-            t.append("  ")
+            t.append("\n" if two_lines else "  ")
         t.append(f"{label}: ", style="dim")
         t.append(state, style=STATE_STYLE.get(state, ""))
         if why:
@@ -142,7 +145,9 @@ def backend_views(session: "Session", runner, cfg) -> tuple[BackendView, Backend
 
 
 class StatusBar(Widget):
-    DEFAULT_CSS = "StatusBar { height: 3; }"
+    """Three lines; four when both backends have a problem that one line cannot hold."""
+
+    DEFAULT_CSS = "StatusBar { height: auto; max-height: 4; }"
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -151,13 +156,18 @@ class StatusBar(Widget):
     def set(self, session: "Session", info: StatusInfo) -> None:
         self._session = session
         self._info = info
-        self.refresh()
+        lines = 4 if "\n" in backends_line(info.generator, info.judge, self._width()).plain else 3
+        self.refresh(layout=lines != getattr(self, "_lines", 0))
+        self._lines = lines
+
+    def _width(self) -> int:
+        return self.content_region.width or self.size.width or 80
 
     def render(self) -> Text:
         session: Optional["Session"] = getattr(self, "_session", None)
         if session is None:
             return Text("")
-        width = self.content_region.width or self.size.width
+        width = self._width()
         out = Text()
         for i, line in enumerate(status_text(session, self._info, width).split("\n")):
             line.truncate(width, overflow="ellipsis")
