@@ -119,7 +119,56 @@ def cache_mixed(db: str, prefix: str, n: str, other: str, start_at: str) -> None
     print(json.dumps({"wrote": int(n), "saw_other": hits}), flush=True)
 
 
+def editor_quit(trait: str, model: str, mode: str) -> None:
+    """The real editor, headless, on a backend that hangs; press q once it hangs and report
+    when the app returned. `thread`: the real local backend with its model's forward pass
+    stuck; `async`: a remote-style call that never answers."""
+    import asyncio
+    import threading
+    import time
+
+    from core.backends.local import LocalBackend
+    from core.cache import Cache
+    from core.config import Config
+    from core.dataset import load_trait
+    from core.setup import make_runner
+    from tests.faults.injectors import HangingBackend
+    from tui.app import StudioApp
+
+    cfg = Config(model=model, backend="local", device="cpu", max_new_tokens=4,
+                 cache_path=str(Path(os.environ["XDG_CACHE_HOME"]) / "c.sqlite3"))
+    backend = LocalBackend(cfg)
+    stuck = threading.Event()
+    if mode == "thread":
+        asyncio.run(backend.prepare())
+        model_obj = backend._loaded[0]
+
+        def forward(*a, **kw):
+            stuck.set()
+            threading.Event().wait()          # a forward pass that never returns
+
+        model_obj.forward = forward
+        runner_backend = backend
+    else:
+        runner_backend = HangingBackend(backend, "async")
+        stuck = runner_backend.entered
+    t = load_trait(trait, check_steering=False)
+    cache = Cache(cfg.resolved_cache_path())
+    app = StudioApp(t, cfg=cfg, runner=make_runner(cfg, cache, t.name, t.definition, backend=runner_backend),
+                    cache=cache, watch=False)
+
+    async def pilot(p):
+        while not stuck.is_set():
+            await p.pause(0.05)
+        await p.press("j")
+        print("quit-pressed", time.time(), flush=True)
+        await p.press("q")
+
+    code = app.run(headless=True, size=(80, 24), auto_pilot=pilot)
+    print("app-returned", time.time(), code, flush=True)
+
+
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
     {"save": save, "save-loop": save_loop, "cache-writer": cache_writer,
-     "cache-mixed": cache_mixed}[mode](*rest)
+     "cache-mixed": cache_mixed, "editor-quit": editor_quit}[mode](*rest)
