@@ -126,6 +126,15 @@ class Runner:
 
         def judge_later(item: Item, completion: str) -> None:
             nonlocal judge_blocked
+            if not refresh:
+                # A new completion may still have a score: the score key is the completion's
+                # content, so an edit that leaves the completion unchanged costs no judge call.
+                cached = self.cache.get_score(self._score_key(item.scenario, completion))
+                if cached is not None:
+                    stats.cached_scores += 1
+                    emit(ScoreReady(run_id, item.side, item.idx, item.scenario, completion, cached.score,
+                                    True, cached.input_tokens, cached.output_tokens, 0.0))
+                    return
             if self.judge is None:
                 if not judge_blocked:
                     judge_blocked = True

@@ -110,3 +110,11 @@ def cache_rows(path: Path) -> dict[str, int]:
 def default_cache_path() -> Path:
     from core.config import Config
     return Config().resolved_cache_path()
+
+
+async def collect(runner, items, refresh: bool = False) -> list:
+    return [ev async for ev in runner.run(items, refresh=refresh)]
+
+
+def of_type(events, cls) -> list:
+    return [e for e in events if isinstance(e, cls)]
