@@ -13,16 +13,22 @@ from .config import Config
 TAIL = 46
 
 
+def printable(text: str) -> str:
+    """Control characters (an ESC from a model's completion) shown as symbols, never sent to the terminal."""
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else "\u2421" if ord(c) == 127
+                   else "\ufffd" if 0x80 <= ord(c) < 0xA0 else c for c in text)
+
+
 def tail(text: str, width: int = TAIL) -> str:
     """The END of a scenario: the lock-in matters most, so truncate at the start."""
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
 def head(text: str | None, width: int = 34) -> str:
     if text is None:
         return ""
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -30,7 +36,7 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
                   limit: int = 15) -> None:
     console = console or Console(highlight=False)
     s = payload["summary"]
-    table = Table(title=f"{payload['config']['trait']}  ·  {cfg.model}  ·  judge {cfg.judge_model}",
+    table = Table(title=Text(f"{payload['config']['trait']}  ·  {cfg.model}  ·  judge {cfg.judge_model}"),
                   show_edge=False, title_justify="left")
     for col in ("side", "passed", "scored", "rate", "ambiguous", "errors", "pending"):
         table.add_column(col, justify="right" if col != "side" else "left")
@@ -66,7 +72,9 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
         for side, r in found[:limit]:
             score = "err" if r["score"] is None else str(r["score"])
             detail = r["error"] if r["verdict"] == "error" else head(r["response"])
-            console.print(f"  {side[:3]} {r['line']:>3}  {score:>3}  {tail(r['scenario'])}  → {detail}")
+            # Scenarios and completions are data: never parsed as rich markup ("[/]" would crash it).
+            console.print(f"  {side[:3]} {r['line']:>3}  {score:>3}  {tail(r['scenario'])}  → {detail}",
+                          markup=False)
         if len(found) > limit:
             console.print(f"  … and {len(found) - limit} more (see results.json)")
     identical = [p for p in payload["pairs"] if p["identical"]]
@@ -74,8 +82,8 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
         console.print(Text(f"\nidentical completions ({len(identical)})", style="bold cyan"))
         for p in identical[:limit]:
             r = payload["positive"][p["idx"]]
-            console.print(f"  pair {p['idx'] + 1:>3}  {' '.join(r['first_tokens'])!r}")
+            console.print(f"  pair {p['idx'] + 1:>3}  {' '.join(r['first_tokens'])!r}", markup=False)
     run = payload.get("run", {})
     cost = run.get("cost_usd", 0.0)
     console.print(f"\n{run.get('generations', 0)} generations, {run.get('judge_calls', 0)} judge calls, "
-                  f"est. ${cost:.4f}, {run.get('elapsed_s', 0):.1f}s  →  {path}")
+                  f"est. ${cost:.4f}, {run.get('elapsed_s', 0):.1f}s  →  {path}", markup=False)
