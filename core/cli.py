@@ -120,18 +120,32 @@ def _parse_rate(value: float | None) -> float | None:
     return value / 100 if value > 1 else value
 
 
+def _definition_arg(value: str | None) -> str | None:
+    """--definition is rubric text or a path to a definition file, in both forms of the command.
+    A value that looks like a file name but names no file is a typo, not a rubric."""
+    from .dataset import read_definition
+    if not value or "\n" in value or len(value) >= 4096:
+        return value
+    path = Path(value).expanduser()
+    if path.is_file():
+        return read_definition(path)
+    if path.suffix.lower() in (".txt", ".md") and not any(c.isspace() for c in value):
+        read_definition(path)  # raises: "<path>: is missing"
+    return value
+
+
 def load_dataset_from_args(args: argparse.Namespace) -> Any:
     from .dataset import DatasetError, load_files, load_trait
     if args.trait:
         if args.positive or args.negative:
             raise DatasetError("give either --trait or --positive/--negative, not both")
-        return load_trait(args.trait, definition=args.definition)
+        return load_trait(args.trait, definition=_definition_arg(args.definition))
     if not (args.positive and args.negative):
         raise DatasetError("say what to test: --trait category/trait, or --positive P --negative N "
                            "--definition TEXT_OR_FILE")
     if not args.definition:
         raise DatasetError("--positive/--negative need --definition (the rubric text or a definition.txt path)")
-    return load_files(Path(args.positive), Path(args.negative), args.definition)
+    return load_files(Path(args.positive), Path(args.negative), _definition_arg(args.definition))
 
 
 @dataclass

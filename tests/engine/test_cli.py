@@ -268,3 +268,50 @@ def test_report_prints_scenarios_and_completions_as_plain_text(capsys, tmp_path,
     assert "\x1b" not in out and "\x07" not in out
     data = json.loads((tmp_path / "w" / "results.json").read_text())
     assert data["positive"][0]["response"] == " [/bold] \x1b[2J [red]boom[/red] \x07"   # data kept as it is
+
+
+def test_trait_with_a_definition_file_reads_the_file(capsys, tmp_path, traits_root, judge_env, backend):
+    other = tmp_path / "other-definition.txt"
+    other.write_text("HIGH (70-100): bluffs.\n\nLOW (0-40): owns up.\n", encoding="utf-8")
+    judge_env.keep_bodies = True
+    rc, _, err = run(capsys, "--trait", "alignment/performative_confidence", "--definition", str(other),
+                     "--workdir", str(tmp_path / "w"))
+    assert rc == 0, err
+    data = json.loads((tmp_path / "w" / "results.json").read_text())
+    assert data["definition"] == "HIGH (70-100): bluffs.\n\nLOW (0-40): owns up."
+    assert "Rubric:\nHIGH (70-100): bluffs." in judge_env.bodies[0]["body"]["messages"][0]["content"]
+
+
+@pytest.mark.parametrize("mode", ["files", "trait"])
+def test_a_definition_path_that_does_not_exist_is_refused(capsys, tmp_path, traits_root, judge_env, backend,
+                                                          files, mode):
+    """A typo in --definition path/to/definition.txt must not become the rubric text itself."""
+    missing = str(tmp_path / "defs" / "definiton.txt")
+    src = ["--trait", "alignment/performative_confidence"] if mode == "trait" else \
+        ["--positive", str(files / "positive.txt"), "--negative", str(files / "negative.txt")]
+    rc, _, err = run(capsys, *src, "--definition", missing, "--workdir", str(tmp_path / "w"))
+    assert rc == 2 and f"error: {missing}: is missing" in err
+    assert not (tmp_path / "w").exists() and judge_env.requests == 0
+
+
+def test_refresh_and_concurrency_flags(capsys, tmp_path, judge_env, backend, files):
+    judge_env.latency_s = 0.03
+    assert run(capsys, *file_args(files, tmp_path / "w", "--concurrency", "2"))[0] == 0
+    assert judge_env.requests == 8 and judge_env.max_concurrent == 2
+    assert run(capsys, *file_args(files, tmp_path / "w", "--refresh"))[0] == 0
+    assert judge_env.requests == 16 and len(backend.prompts) == 16
+
+
+def test_a_rejected_key_is_a_plain_error_per_line(capsys, tmp_path, backend, files, monkeypatch):
+    from tests.engine.helpers import StatusServer
+    with StatusServer(401, "authentication_error") as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", PLANTED)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        rc, out, err = run(capsys, *file_args(files, tmp_path / "w"))
+    assert rc == 1 and "Traceback" not in out + err
+    data = json.loads((tmp_path / "w" / "results.json").read_text())
+    rows = data["positive"] + data["negative"]
+    assert {r["error"] for r in rows} == {"the judge API rejected the key (401): check ANTHROPIC_API_KEY"}
+    assert {r["pass"] for r in rows} == {None}
+    assert "rejected the key (401)" in out
+    assert PLANTED not in out + err + (tmp_path / "w" / "results.json").read_text()
