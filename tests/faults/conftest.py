@@ -103,3 +103,32 @@ async def wait_until(pilot: Any, cond: Any, timeout: float = 30.0, what: str = "
         if loop.time() > end:
             raise AssertionError(f"timed out waiting for {what or cond}")
         await pilot.pause(0.05)
+
+
+def account_results(figures: dict[str, Any], name: str, payload: dict[str, Any],
+                    injected: dict[str, int] | None = None) -> dict[str, int]:
+    """Check a results.json payload line by line and add it to the figures: every line ends
+    with a verdict (scored: pass follows the threshold) or an error (pass is null); a line
+    with neither is lost."""
+    t = payload["config"]
+    counts = {"lines": 0, "verdicts": 0, "errors": 0, "lost": 0}
+    for side in ("positive", "negative"):
+        for row in payload[side]:
+            counts["lines"] += 1
+            if row["error"]:
+                assert row["pass"] is None and row["verdict"] == "error", row
+                counts["errors"] += 1
+            elif row["score"] is not None:
+                want = row["score"] >= t["pos_threshold"] if side == "positive" else row["score"] <= t["neg_threshold"]
+                assert row["pass"] is want and row["verdict"] in ("pass", "fail", "ambiguous"), row
+                counts["verdicts"] += 1
+            else:
+                assert row["pass"] is None, row
+                counts["lost"] += 1
+    figures["runs_completed"] += 1
+    figures["lines_checked"] += counts["lines"]
+    figures["lines_lost"] += counts["lost"]
+    if injected:
+        figures["faults_injected"].update(injected)
+    figures.setdefault("runs", []).append({"run": name, **counts, "faults": dict(injected or {})})
+    return counts

@@ -29,7 +29,7 @@ from core.runner import Runner, completion_key, items_for, score_key
 from core.verdicts import LineResult
 from tests.standins import CountingBackend, Faults, default_scorer
 
-from .conftest import REPO, child_env, spawn
+from .conftest import REPO, account_results, child_env, spawn
 from .injectors import FlakyBackend
 
 KINDS = ("429", "529", "500", "timeout", "text")
@@ -57,13 +57,21 @@ def final_states(events: list, items) -> dict:
     return final
 
 
-def record_run(figures, server, items, final) -> int:
-    lost = [(i.side, i.idx) for i in items if (i.side, i.idx) not in final]
-    figures["runs_completed"] += 1
-    figures["lines_checked"] += len(items)
-    figures["lines_lost"] += len(lost)
-    figures["faults_injected"].update(server.injected)
-    return len(lost)
+def lost_lines(items, final) -> int:
+    return sum(1 for i in items if (i.side, i.idx) not in final)
+
+
+def payload_of(final, trait, cfg) -> dict:
+    rows = {"positive": [LineResult(s) for s in trait.positive.lines],
+            "negative": [LineResult(s) for s in trait.negative.lines]}
+    for (side, idx), e in final.items():
+        r = rows[side][idx]
+        if isinstance(e, ScoreReady):
+            r.completion, r.score = e.completion, e.score
+        else:
+            r.error = e.message
+    return build_results(rows["positive"], rows["negative"], cfg=cfg, definition=trait.definition,
+                         trait=trait.name)
 
 
 def test_a_faulty_run_completes_and_reruns_fill_only_the_gaps(judge_env, loaded_backend, fcfg,
@@ -89,7 +97,9 @@ def test_a_faulty_run_completes_and_reruns_fill_only_the_gaps(judge_env, loaded_
     events = asyncio.run(go())
     elapsed = time.perf_counter() - started
     final = final_states(events, items)
-    assert record_run(figures, server, items, final) == 0, "a line ended with neither a verdict nor an error"
+    assert lost_lines(items, final) == 0, "a line ended with neither a verdict nor an error"
+    account_results(figures, "runner, 20% judge faults + generator faults", payload_of(final, trait, fcfg),
+                    dict(server.injected))
     done = [e for e in events if isinstance(e, RunDone)]
     assert len(done) == 1 and not done[0].cancelled and done[0].fatal is None
     assert events[-1] is done[0]
@@ -111,16 +121,7 @@ def test_a_faulty_run_completes_and_reruns_fill_only_the_gaps(judge_env, loaded_
     assert len(scores) >= len(items) * 0.7
 
     # results.json: errors are errors, never a pass or a fail; nothing is pending.
-    rows = {"positive": [LineResult(s) for s in trait.positive.lines],
-            "negative": [LineResult(s) for s in trait.negative.lines]}
-    for (side, idx), e in final.items():
-        r = rows[side][idx]
-        if isinstance(e, ScoreReady):
-            r.completion, r.score = e.completion, e.score
-        else:
-            r.error = e.message
-    payload = build_results(rows["positive"], rows["negative"], cfg=fcfg, definition=trait.definition,
-                            trait=trait.name)
+    payload = payload_of(final, trait, fcfg)
     for side in ("positive", "negative"):
         for row in payload[side]:
             assert row["verdict"] in ("pass", "fail", "ambiguous", "error"), row
@@ -149,7 +150,8 @@ def test_a_faulty_run_completes_and_reruns_fill_only_the_gaps(judge_env, loaded_
 
     events2 = asyncio.run(go2())
     final2 = final_states(events2, items)
-    assert record_run(figures, server, items, final2) == 0
+    assert lost_lines(items, final2) == 0
+    account_results(figures, "runner re-run, no faults", payload_of(final2, trait, fcfg))
     assert all(isinstance(e, ScoreReady) for e in final2.values()), \
         [e for e in final2.values() if not isinstance(e, ScoreReady)][:3]
     assert sorted(counting.prompts) == sorted(doomed)           # regenerated: the failed ones only
@@ -211,6 +213,8 @@ def test_sigint_mid_run_keeps_what_finished_and_a_rerun_fills_the_gaps(
     for r in rows:
         if r["score"] is None:
             assert r["pass"] is None and r["verdict"] in ("pending", "error"), r
+    figures.setdefault("runs", []).append({"run": "CLI interrupted by SIGINT", "lines": len(rows),
+                                           "verdicts": len(done), "pending": len(rows) - len(done)})
     # What finished is in the cache too (and the editor's marks written meanwhile are intact).
     assert editor_cache.counts()["review_marks"] == marks
     cfg_trait = payload["config"]["trait"]
@@ -237,9 +241,7 @@ def test_sigint_mid_run_keeps_what_finished_and_a_rerun_fills_the_gaps(
     for r in done:                       # what finished before Ctrl-C was kept, not redone
         same = next(x for x in rows2 if x["scenario"] == r["scenario"] and x["idx"] == r["idx"])
         assert same["score"] == r["score"]
-    figures["runs_completed"] += 1
-    figures["lines_checked"] += len(rows2)
-    figures["lines_lost"] += sum(1 for r in rows2 if r["score"] is None and r["error"] is None)
+    account_results(figures, "CLI re-run after SIGINT", payload2)
     editor_cache.close()
 
 

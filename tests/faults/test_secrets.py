@@ -6,6 +6,7 @@ every planted value."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -17,6 +18,7 @@ from core.dataset import load_trait
 from core.setup import make_runner
 from tests.standins import Faults, default_scorer
 
+from .conftest import account_results
 from .injectors import FlakyBackend
 
 HF = "hf_PLANTEDhfTokenAbCdEf0123456789"
@@ -100,8 +102,9 @@ def test_no_secret_in_anything_a_cli_run_writes(planted, loaded_backend, trait_c
     assert "cannot rate: key [redacted]" in results
     assert list((tmp_path / "xdg-cache").rglob("*.sqlite3*"))   # the cache is part of the scan
     assert scan(tmp_path) == []
-    figures["faults_injected"].update(planted.injected)
-    figures["runs_completed"] += 1
+    counts = account_results(figures, "CLI, 20% judge faults + leaky generator faults",
+                             json.loads(results), dict(planted.injected))
+    assert counts["lost"] == 0 and counts["errors"] > 0
 
 
 async def test_no_secret_in_anything_an_editor_run_writes_or_shows(planted, loaded_backend, trait_copy,
@@ -134,6 +137,7 @@ async def test_no_secret_in_anything_an_editor_run_writes_or_shows(planted, load
     cache.close()
     results = next((tmp_path / "scenario-runs").rglob("results.json")).read_text()
     assert "[redacted]" in results and "GenerationFault" in results
-    figures["faults_injected"].update(planted.injected)
-    figures["runs_completed"] += 1
+    counts = account_results(figures, "editor, 20% judge faults + leaky generator faults",
+                             json.loads(results), dict(planted.injected))
+    assert counts["lost"] == 0 and counts["errors"] > 0
     assert scan(tmp_path, shown) == []
