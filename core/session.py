@@ -177,6 +177,7 @@ class Session:
         self.version = 0                 # bumps on every change of buffers or results
         self._lint_cache: tuple[int, list[Any]] | None = None
         self._lint_rows: dict[int, list[Any]] = {}
+        self.lint_enabled = True         # the editor turns it on after its first frame
         self._buf_version = 0
         self._marks: dict[str, Optional[str]] = {}
 
@@ -535,7 +536,7 @@ class Session:
     # ------------------------------------------------------------------ lint
     def lint(self) -> list[Any]:
         """core.lint findings for the current (unsaved) buffers, recomputed when they change."""
-        if self._lint_fn is None:
+        if self._lint_fn is None or not self.lint_enabled:
             return []
         if self._lint_cache is None or self._lint_cache[0] != self._buf_version:
             try:
@@ -553,8 +554,9 @@ class Session:
 
     def lint_for(self, idx: int) -> list[Any]:
         """Findings on row idx (either side; pair-level ones sit on the positive side)."""
-        self.lint()
-        return list(self._lint_rows.get(idx, ())) if self._lint_fn is not None else []
+        if not self.lint():
+            return []
+        return list(self._lint_rows.get(idx, ()))
 
     # ------------------------------------------------------------------ saving and reloading
     def save(self) -> dict[str, str]:

@@ -74,7 +74,7 @@ def results_dir(trait_name: str) -> Path:
 
 
 class StudioApp(App[int]):
-    CSS_PATH = "studio.tcss"
+    CSS_PATH = str(Path(__file__).with_name("studio.tcss"))   # absolute: subclasses live elsewhere
     TITLE = "scenario studio"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
@@ -86,6 +86,7 @@ class StudioApp(App[int]):
         self.runner = runner
         self.cache = cache if cache is not None else getattr(runner, "cache", None)
         self.session = Session(trait, thresholds=self.cfg.thresholds, cache=self.cache)
+        self.session.lint_enabled = False       # computed after the first frame (see main_ready)
         self.refresh_all = refresh
         self.watch_enabled = watch
         self.autorun = autorun
@@ -117,6 +118,7 @@ class StudioApp(App[int]):
         if getattr(self, "_started", False):
             return
         self._started = True
+        self.call_after_refresh(self._enable_lint)
         s = self.session
         cached = sum(1 for side in ("positive", "negative") for i in range(s.n_pairs)
                      if s.has_fresh_result(side, s.text(side, i)))
@@ -134,6 +136,10 @@ class StudioApp(App[int]):
             if n:
                 self._announce_done = True
                 self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
+
+    def _enable_lint(self) -> None:
+        self.session.lint_enabled = True
+        self.main.refresh_view()
 
     # ---------------------------------------------------------------- tests
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
@@ -241,6 +247,10 @@ class StudioApp(App[int]):
             n = self.request_tests(include_blocked=True)
             self.say("Nothing to save." + (f" Testing {n} untested lines." if n else ""))
             return True
+        if s.n_pairs == 0:
+            self.say("Not saved: a dataset needs at least one pair (u brings the cut pairs back).",
+                     "error")
+            return False
         what = s.describe_changes() or "no line changed"
         try:
             s.save()
@@ -294,7 +304,7 @@ class StudioApp(App[int]):
             if self.runner is not None:
                 self.runner.definition = state.definition
             restart = True
-            notes.append(f"{DEFINITION} changed: re-judging every line (completions are reused)")
+            notes.append(f"Re-judging every line: {DEFINITION} changed (completions are reused)")
         if state.theirs is not None:
             conflict = s.conflict_with(state)
             if conflict is not None:
@@ -303,9 +313,9 @@ class StudioApp(App[int]):
                 changed = self._changed_files(state)
                 op = s.take_theirs(state, self.main.table.current_row or 0)
                 if op is not None:
-                    notes.append(f"reloaded {', '.join(changed)} from disk (u undoes)")
+                    notes.append(f"Reloaded {', '.join(changed)} from disk (u undoes)")
         if notes:
-            self.say("; ".join(notes).capitalize() + ".", "ok")
+            self.say("; ".join(notes) + ".", "ok")
         self.request_tests(include_blocked=True, restart=restart)
         self.main.refresh_view()
 

@@ -62,7 +62,6 @@ async def test_completions_and_scores_stream_into_rows(make_app, judge_env, back
             assert f"{pos.score:>3}│" in text and text.rstrip().endswith(f"{neg.score}")
         body = str(app.main.query_one("#detail-body").render())
         assert f"score {s.result('positive', 1).score}" in body
-        assert "costs" not in app.main.message.message
         assert app.session.cost_usd > 0
 
 
@@ -416,6 +415,40 @@ async def test_retest_ignores_the_cache(make_app, judge_env, backend):
                                                        app.session.text("negative", 1)])
         assert judge_env.requests == judged + 2
         assert app.session.verdict("positive", 1) not in ("stale", "pending")
+
+
+async def test_refresh_regenerates_everything_once(make_app, judge_env, backend, cfg):
+    from core.cache import Cache
+    cache = Cache(cfg.resolved_cache_path())
+    first = make_app(cache=cache)
+    async with first.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot, first)
+    n = len(backend.prompts)
+    again = make_app(cache=cache)
+    async with again.run_test(size=SIZE) as pilot:       # all cached: nothing to do
+        assert not again.testing
+    assert len(backend.prompts) == n
+    fresh = make_app(cache=cache, refresh=True)            # --refresh: everything, ignoring the cache
+    async with fresh.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot, fresh)
+        assert fresh.session.summary().positive.pending == 0
+    assert len(backend.prompts) == 2 * n
+    cache.close()
+
+
+async def test_saving_zero_pairs_is_refused(make_app, trait_copy):
+    before = files_of(trait_copy)
+    app = make_app(runner=None)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.session.n_pairs > 1:                     # (quicker than 71 key presses)
+            app.session.cut_pair(0)
+        app.main.refresh_view()
+        await pilot.press("d")
+        assert app.session.n_pairs == 0
+        assert "No pairs" in row_text(app, 0)
+        await pilot.press("ctrl+s")
+        assert "Not saved" in app.main.message.message
+    assert files_of(trait_copy) == before
 
 
 async def test_help_lists_every_key(make_app):

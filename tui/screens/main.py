@@ -291,4 +291,6 @@ LEGEND = Text.assemble(
     ("•", "yellow"), " other problem\n",
     "  detail panel: the first tokens are shown ", ("in reverse", "reverse"),
     ", their boundaries marked │\n",
+    "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
+    "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
 )
