@@ -128,3 +128,21 @@ def test_in_process_counting_at_the_backend_boundary(tiny_model, tmp_path, judge
     new_line = edit_line(data / "p.txt", 2)
     b, judged = run()
     assert b.prompts == [new_line] and judged == 1
+
+
+def test_plan_script_is_a_thin_entry_into_scenarios_test():
+    proc = subprocess.run([sys.executable, "extraction/test_scenarios.py", "--help"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    for flag in ("--trait", "--modal", "--workdir", "--model", "--positive", "--negative", "--definition",
+                 "--refresh", "--fail-under", "--judge-sees-scenario"):
+        assert flag in proc.stdout
+
+
+def test_the_engine_imports_no_textual_and_no_torch():
+    code = ("import sys, core.cli, core.runner, core.judge, core.results, core.report, core.setup, "
+            "core.backends.local, core.backends.modal_client, core.generation; "
+            "print(sorted(m for m in ('textual', 'tui', 'torch', 'transformers') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

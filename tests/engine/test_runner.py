@@ -164,3 +164,24 @@ async def test_backend_setup_error_is_reported_once(tmp_path, judge_env):
     assert [s.message for s in bad] == ["Modal is not set up on this machine: run `modal setup`"]
     assert not of_type(events, CompletionReady) and not of_type(events, LineError)
     assert judge_env.requests == 0
+
+
+class ShortBatches(InstantBackend):
+    """Returns one result too few for any batch of several prompts."""
+
+    async def generate(self, prompts):
+        out = await super().generate(prompts)
+        return out[:-1] if len(prompts) > 1 else out
+
+
+async def test_a_batch_with_missing_results_is_redone_prompt_by_prompt(tmp_path, judge_env):
+    pos, neg = sample_pairs(2)
+    judge = Judge("claude-haiku-4-5", max_retries=0)
+    backend = ShortBatches()
+    runner = make_runner(tmp_path, backend, judge, Config(model="m", batch_size=4))
+    events = await collect(runner, items_for(pos, neg))
+    await judge.aclose()
+    assert not of_type(events, LineError)
+    for e in of_type(events, CompletionReady):
+        assert e.text == fixed_completion(e.scenario).text      # nothing shifted onto a neighbour
+    assert len(of_type(events, ScoreReady)) == 4
