@@ -8,8 +8,11 @@ integer 0-100 is asked again, then recorded as an error: never as a pass or a fa
 from __future__ import annotations
 
 import asyncio
+import gc
+import importlib
 import os
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +142,11 @@ def _describe(exc: BaseException) -> str:
     return f"judge failed: {type(exc).__name__}"
 
 
+def _sdk_loaded() -> bool:
+    mod = sys.modules.get("anthropic")
+    return mod is not None and not getattr(getattr(mod, "__spec__", None), "_initializing", False)
+
+
 class Judge:
     """Scores completions with bounded concurrency. One instance per run (or per editor)."""
 
@@ -185,6 +193,13 @@ class Judge:
 
     async def score(self, trait: str, definition: str, completion: str,
                     scenario: str | None = None) -> Judgement:
+        if not _sdk_loaded() and (self._api_key or os.environ.get("ANTHROPIC_API_KEY")):
+            # The first import of the SDK takes ~0.5-3 s of pure Python: do it in a thread so
+            # the editor's event loop keeps answering keys meanwhile.
+            await asyncio.to_thread(importlib.import_module, "anthropic")
+            # The SDK's few hundred thousand objects live as long as the process: keep the
+            # collector's full passes from walking them (each took ~0.3 s in the editor).
+            gc.freeze()
         import anthropic
         client = self._ensure_client()
         assert self._sem is not None
