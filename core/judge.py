@@ -29,12 +29,13 @@ PRICES: dict[str, tuple[float, float]] = {
 }
 
 
-class JudgeSetupError(Exception):
-    """The judge cannot run at all (no key, no SDK): a setup problem, exit code 2."""
-
-
 class JudgeError(Exception):
     """One judgement failed after retries. The message is plain words for the user."""
+
+
+class JudgeSetupError(JudgeError):
+    """The judge cannot run at all (no key, a rejected key, no access to the model): a setup
+    problem for the whole run (exit code 2), not a per-line error."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,9 @@ class Judge:
                     reply = await client.messages.create(
                         model=self.model, max_tokens=64, system=system, messages=messages,
                         tools=[SCORE_TOOL_SPEC], tool_choice={"type": "tool", "name": SCORE_TOOL})
+                except (anthropic.AuthenticationError, anthropic.PermissionDeniedError,
+                        anthropic.NotFoundError) as exc:
+                    raise JudgeSetupError(_describe(exc)) from None
                 except anthropic.APIError as exc:
                     raise JudgeError(_describe(exc)) from None
                 usage = getattr(reply, "usage", None)

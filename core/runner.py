@@ -63,6 +63,7 @@ class RunStats:
     cached_completions: int = 0
     cached_scores: int = 0
     fatal: list[str] = field(default_factory=list)
+    judge_broken: bool = False
 
 
 class Runner:
@@ -126,6 +127,8 @@ class Runner:
 
         def judge_later(item: Item, completion: str) -> None:
             nonlocal judge_blocked
+            if stats.judge_broken:
+                return  # a setup failure (e.g. a rejected key) was reported; the line stays pending
             if not refresh:
                 # A new completion may still have a score: the score key is the completion's
                 # content, so an edit that leaves the completion unchanged costs no judge call.
@@ -292,8 +295,12 @@ class Runner:
             emit(ScoreReady(run_id, item.side, item.idx, item.scenario, completion, j.score, False,
                             j.input_tokens, j.output_tokens, cost))
         except JudgeSetupError as exc:
-            stats.errors += 1
-            emit(LineError(run_id, item.side, item.idx, item.scenario, "judge", str(exc)))
+            # Every other call would fail the same way: report it once as a setup problem and
+            # leave the lines pending (neither pass, fail nor a pile of per-line errors).
+            if not stats.judge_broken:
+                stats.judge_broken = True
+                stats.fatal.append(str(exc))
+                emit(BackendStatus("judge", "error", str(exc)))
         except JudgeError as exc:
             stats.errors += 1
             emit(LineError(run_id, item.side, item.idx, item.scenario, "judge", str(exc)))

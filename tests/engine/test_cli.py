@@ -302,16 +302,20 @@ def test_refresh_and_concurrency_flags(capsys, tmp_path, judge_env, backend, fil
     assert judge_env.requests == 16 and len(backend.prompts) == 16
 
 
-def test_a_rejected_key_is_a_plain_error_per_line(capsys, tmp_path, backend, files, monkeypatch):
+def test_a_rejected_key_is_a_setup_error_reported_once(capsys, tmp_path, backend, files, monkeypatch):
     from tests.engine.helpers import StatusServer
     with StatusServer(401, "authentication_error") as server:
         monkeypatch.setenv("ANTHROPIC_API_KEY", PLANTED)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
         rc, out, err = run(capsys, *file_args(files, tmp_path / "w"))
-    assert rc == 1 and "Traceback" not in out + err
+        requests = server.requests
+    assert rc == 2 and "Traceback" not in out + err
+    assert "the judge API rejected the key (401): check ANTHROPIC_API_KEY" in err
+    # Lines stay pending: neither pass nor fail, and not 16 copies of the same error.
     data = json.loads((tmp_path / "w" / "results.json").read_text())
     rows = data["positive"] + data["negative"]
-    assert {r["error"] for r in rows} == {"the judge API rejected the key (401): check ANTHROPIC_API_KEY"}
-    assert {r["pass"] for r in rows} == {None}
-    assert "rejected the key (401)" in out
+    assert {r["pass"] for r in rows} == {None} and {r["error"] for r in rows} == {None}
+    assert {r["verdict"] for r in rows} == {"pending"}
+    # No further calls once the key was rejected (at most the ones already in flight).
+    assert requests <= 16
     assert PLANTED not in out + err + (tmp_path / "w" / "results.json").read_text()
