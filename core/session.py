@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Literal, Optional, Sequence
 from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, Trait, load_trait,
                       save_pair_files, sha256)
 from .events import (SIDES, BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
-                     ScoreReady, Side)
+                     ScoreReady)
 from .runner import Item
 from .verdicts import (LineResult, PairVerdict, Summary, Thresholds, is_ambiguous, is_identical,
                        line_verdict, pair_verdict, summarize)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.cache import Cache
-from core.dataset import NEGATIVE, POSITIVE, ConflictError, load_trait
+from core.dataset import ConflictError, load_trait
 from core.events import BackendStatus, CompletionReady, LineError, RunDone, ScoreReady
 from core.session import EXPLAIN, EXPRESS, EditError, Session, Snapshot, diff_pairs
 

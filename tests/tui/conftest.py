@@ -6,9 +6,7 @@ real Judge with the anthropic client pointed at the loopback Messages-API server
 """
 from __future__ import annotations
 
-import asyncio
 import os
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest

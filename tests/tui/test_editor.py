@@ -7,8 +7,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from core.events import CompletionReady, ScoreReady
 from core.session import EXPLAIN, EXPRESS
 from tui.app import RunnerEvent, StudioApp

@@ -3,7 +3,7 @@ completion; x marks EXPRESS (the tokens express the trait), p marks EXPLAIN (the
 the scenario already committed), space skips. Marks are stored in the cache keyed by content."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.segment import Segment

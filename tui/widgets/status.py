@@ -71,8 +71,8 @@ def status_text(session: "Session", info: StatusInfo, width: int) -> Text:
     t.append(": ", style="dim")
     t.append(s.target_status, style=status_style)
     pending = s.positive.pending + s.negative.pending
-    if pending:
-        t.append(f"  {pending} pending", style="dim")
+    if pending and not info.running:        # while a run is going, line 1 says "testing N…"
+        t.append(f"  {pending} untested", style="dim")
     t.append("\n")
     t.append_text(backends_line(info.generator, info.judge, width))
     return t
