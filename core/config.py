@@ -147,6 +147,14 @@ def validate(cfg: Config, source: str = "config") -> None:
         raise ConfigError(f"{source}: judge concurrency must be at least 1")
     if cfg.temperature < 0:
         raise ConfigError(f"{source}: temperature must be >= 0")
+    if not 0 <= cfg.ambiguous_low <= cfg.ambiguous_high <= 100:
+        raise ConfigError(f"{source}: the ambiguous band needs 0 <= ambiguous_low <= ambiguous_high <= 100")
+    if not 0 <= cfg.minimum_rate <= cfg.ideal_rate <= 1:
+        raise ConfigError(f"{source}: target rates need 0 <= minimum_rate <= ideal_rate <= 1")
+    if cfg.pairs_target < 1 or cfg.batch_size < 1:
+        raise ConfigError(f"{source}: targets.pairs and model.batch_size must be at least 1")
+    if cfg.judge_timeout_s <= 0 or cfg.judge_max_retries < 0:
+        raise ConfigError(f"{source}: judge timeout_s must be > 0 and max_retries >= 0")
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

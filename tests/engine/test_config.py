@@ -108,3 +108,22 @@ def test_cli_overrides_are_validated_too(flags, words):
     # A concurrency of 0 would make a semaphore no judge call ever passes: a silent hang.
     with pytest.raises(ConfigError, match=words):
         config_from_args(args_for(*flags))
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[thresholds]\nambiguous_low = 70\nambiguous_high = 30\n", "ambiguous band"),
+    ("[targets]\nminimum_rate = 0.95\nideal_rate = 0.9\n", "target rates"),
+    ("[targets]\nideal_rate = 1.5\n", "target rates"),
+    ("[judge]\ntimeout_s = 0\n", "timeout_s"),
+    ("[model]\nbatch_size = 0\n", "batch_size"),
+])
+def test_inconsistent_settings_are_refused(text, words):
+    with pytest.raises(ConfigError) as ei:
+        parse_config(text, "s.toml")
+    assert words in str(ei.value) and str(ei.value).startswith("s.toml: ")
+
+
+def test_consistent_band_and_rates_are_accepted():
+    cfg = parse_config("[thresholds]\nambiguous_low = 35\nambiguous_high = 65\n"
+                       "[targets]\nminimum_rate = 0.6\nideal_rate = 0.95\n", "s.toml")
+    assert (cfg.ambiguous_low, cfg.ambiguous_high, cfg.minimum_rate, cfg.ideal_rate) == (35, 65, 0.6, 0.95)
