@@ -271,6 +271,10 @@ async def test_review_marks_survive_a_restart(make_app, judge_env, trait_copy, t
         assert app.session.review_marks() == {("positive", 0): EXPRESS, ("negative", 0): EXPLAIN}
         lst = app.screen.query_one(ReviewList)
         assert "EXPRESS" in lst.render_line(0).text and "EXPLAIN" in lst.render_line(1).text
+        await pilot.press("k", "backspace")                 # back up, clear the EXPLAIN
+        assert app.session.review_marks() == {("positive", 0): EXPRESS}
+        await pilot.press("p", "space", "tab")              # mark again; skip; other side
+        assert lst.cursor == 2 and app.session.review_marks()[("negative", 0)] == EXPLAIN
         await pilot.press("escape", "q")
     assert app.return_code == 0
     cache.close()

@@ -263,6 +263,9 @@ class MainScreen(Screen):
         self.say(f"Re-testing pair {row + 1} without the cache.")
 
     def action_retest_all(self) -> None:
+        if self.studio.runner is None:
+            self.say("No backend: nothing can be tested.", "warning")
+            return
         n = self.studio.request_tests(include_blocked=True)
         self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
 

@@ -179,7 +179,12 @@ class ReviewScreen(Screen):
         if note:
             head.append(note, style="bold yellow")
         self.query_one("#review-head", Static).update(head)
-        self.query_one(ReviewList).refresh()
+        lst = self.query_one(ReviewList)
+        if lst.virtual_size.height != lst.n_lines:        # pairs were cut or reloaded meanwhile
+            lst.virtual_size = Size(lst.size.width, lst.n_lines)
+            if lst.cursor >= lst.n_lines:
+                lst.cursor = max(0, lst.n_lines - 1)
+        lst.refresh()
         self.refresh_detail()
 
     def refresh_detail(self) -> None:
