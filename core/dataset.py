@@ -106,7 +106,9 @@ def resolve_trait(spec: str, root: Path | None = None) -> tuple[str, Path]:
         try:
             name = str(folder.relative_to(root.resolve()))
         except ValueError:
-            name = folder.name
+            # Outside the root: name it category/trait like the shipped layout, so results,
+            # marks and reports read the same as for `--trait category/trait`.
+            name = f"{folder.parent.name}/{folder.name}" if folder.parent.name else folder.name
         return name, folder
     if as_path.is_absolute():
         raise DatasetError(

@@ -84,6 +84,11 @@ class Runner:
         self.identity = generation_identity(cfg.model, cfg.max_new_tokens, cfg.temperature,
                                             cfg.chat_template, expected_precision(cfg))
 
+    def set_definition(self, text: str) -> None:
+        """definition.txt changed: later score lookups and judge calls use the new rubric
+        (cached completions still apply, so nothing is regenerated)."""
+        self.definition = text
+
     # -- pure-ish helpers the editor uses to show cached state without running anything
     def cached_completion(self, scenario: str) -> Generated | None:
         hit = self.cache.get_completion(completion_key(self.identity, scenario))

@@ -302,7 +302,7 @@ class StudioApp(App[int]):
         if state.definition is not None:
             s.apply_definition(state.definition, state.digests.get(DEFINITION))
             if self.runner is not None:
-                self.runner.definition = state.definition
+                self.runner.set_definition(state.definition)
             restart = True
             notes.append(f"Re-judging every line: {DEFINITION} changed (completions are reused)")
         if state.theirs is not None:

@@ -53,6 +53,11 @@ class LocalBackend:
         return generation_identity(self.model, self.cfg.max_new_tokens, self.cfg.temperature,
                                    self.cfg.chat_template, expected_precision(self.cfg))
 
+    @property
+    def likely_cold(self) -> bool:
+        """True until the model is loaded (the runner then says "loading")."""
+        return self._loaded is None
+
     async def prepare(self) -> None:
         if self._loaded is None:
             self._loaded = await in_daemon_thread(self._load)

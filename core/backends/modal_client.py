@@ -1,6 +1,8 @@
 """Client side of the Modal backend: looks the deployed class up by name and calls it."""
 from __future__ import annotations
 
+import os
+import time
 from typing import Any, Sequence
 
 from ..generation import Generated
@@ -34,6 +36,15 @@ class ModalBackend:
         self.model = cfg.model
         self._obj: Any = None
         self.calls = 0
+        self._last_done: float | None = None
+        # The deployed class keeps a container this long after its last call (modal_app.py).
+        self.scaledown_s = float(os.environ.get("SCENARIOS_MODAL_SCALEDOWN", "900"))
+
+    @property
+    def likely_cold(self) -> bool:
+        """No call yet from this process, or idle past the scale-down window: the next call
+        probably starts a container and loads the weights (the runner says "warming")."""
+        return self._last_done is None or time.monotonic() - self._last_done > self.scaledown_s - 30
 
     def identity(self) -> dict[str, Any]:
         return generation_identity(self.model, self.cfg.max_new_tokens, self.cfg.temperature,
@@ -71,4 +82,5 @@ class ModalBackend:
             if msg is not None:
                 raise BackendSetupError(msg) from None
             raise
+        self._last_done = time.monotonic()
         return [Generated(r["text"], tuple(r["tokens"])) for r in rows]

@@ -21,7 +21,7 @@ from core.events import LineError
 from core.runner import Runner, completion_key, score_key
 from tui.app import StudioApp
 
-DATA = Path(__file__).parent / "data" / "performative_confidence"
+DATA = Path(__file__).parent / "data" / "alignment" / "performative_confidence"
 
 # (positive completion, score), (negative completion, score); None: not in the cache
 RESULTS = [
@@ -53,7 +53,7 @@ def pieces(text: str) -> list[str]:
 
 
 def build_app(tmp_path: Path, *, prefill: bool = True, inject_error: bool = True) -> StudioApp:
-    folder = tmp_path / "performative_confidence"
+    folder = tmp_path / "alignment" / "performative_confidence"
     if not folder.exists():
         shutil.copytree(DATA, folder)
     trait = load_trait(str(folder), check_steering=False)
