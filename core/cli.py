@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--positive", help="positive scenarios file (with --negative and --definition)")
     src.add_argument("--negative", help="negative scenarios file")
     src.add_argument("--definition", help="rubric text or a path to definition.txt (overrides the trait's)")
-    t.add_argument("--workdir", help="where results.json goes (default ./scenario-runs/<trait>)")
+    t.add_argument("--workdir", help="where results.json goes (default ./scenario-runs/<category>/<trait>, where the editor writes too)")
     t.add_argument("--refresh", action="store_true", help="ignore the cache and redo every call")
     t.add_argument("--fail-under", type=float, metavar="RATE",
                    help="exit 1 when the pair pass rate is under RATE (0-1 or a percentage)")
@@ -175,7 +175,7 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
         return EXIT_SETUP
     for w in trait.warnings:
         print(f"note: {w}", file=sys.stderr)
-    workdir = Path(args.workdir) if args.workdir else Path("scenario-runs") / trait.name.replace("/", "__")
+    workdir = Path(args.workdir) if args.workdir else Path("scenario-runs") / trait.name
     cache = Cache(cfg.resolved_cache_path())
     runner = make_runner(cfg, cache, trait.name, trait.definition)
     items = items_for(trait.positive.lines, trait.negative.lines)
