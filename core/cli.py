@@ -206,6 +206,14 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
     run_info = {"elapsed_s": round(elapsed, 3), "generations": state.generated, "judge_calls": state.judged,
                 "cost_usd": round(state.cost, 6), "interrupted": interrupted,
                 "blockers": [redact(b) for b in state.blockers]}
+    known = any(r.completion is not None or r.error is not None
+                for r in state.positive + state.negative)
+    if state.blockers and not known and not interrupted:
+        # Nothing ran and nothing was cached: say what to fix, and leave any earlier
+        # results.json in the workdir as it was rather than replace it with a page of pending.
+        for b in dict.fromkeys(state.blockers):
+            print(f"error: {redact(b)}", file=sys.stderr)
+        return EXIT_SETUP
     payload = build_results(state.positive, state.negative, cfg=cfg, definition=trait.definition,
                             trait=trait.name, review=_review_marks(cfg, trait.name, state), run=run_info)
     path = write_results(workdir, payload)

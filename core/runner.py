@@ -206,16 +206,21 @@ class Runner:
             emit(BackendStatus("generator", "not configured", msg))
             return
         cold = getattr(backend, "likely_cold", None)
-        state, note = ("warming", "starting a GPU container; a cold start takes a minute or more, "
-                       "later runs reuse it") if backend.name == "modal" else ("loading", f"loading {backend.model}")
-        if cold is None or cold:
-            emit(BackendStatus(backend.name, state, note))
+        cold = cold is None or cold
+        remote = backend.name == "modal"
+        # Local: prepare() is the model load. Modal: prepare() only looks the class up (it fails
+        # fast when Modal is not set up); the container starts on the first call after it.
+        if cold and not remote:
+            emit(BackendStatus(backend.name, "loading", f"loading {backend.model}"))
         try:
             await backend.prepare()
         except BackendSetupError as exc:
             stats.fatal.append(str(exc))
             emit(BackendStatus(backend.name, "not configured", str(exc)))
             return
+        if cold and remote:
+            emit(BackendStatus(backend.name, "warming", "starting a GPU container; a cold start "
+                               "takes a minute or more, later runs reuse it"))
         # Longest prompts first so batches carry little padding.
         prompts = sorted(to_generate, key=len, reverse=True)
         size = max(1, self.cfg.batch_size)

@@ -319,3 +319,23 @@ def test_a_rejected_key_is_a_setup_error_reported_once(capsys, tmp_path, backend
     # No further calls once the key was rejected (at most the ones already in flight).
     assert requests <= 16
     assert PLANTED not in out + err + (tmp_path / "w" / "results.json").read_text()
+
+
+def test_a_backend_that_cannot_start_leaves_an_earlier_results_json_alone(capsys, tmp_path, judge_env,
+                                                                         files, monkeypatch):
+    import core.setup
+    from core.backends import BackendSetupError
+    from tests.engine.helpers import InstantBackend
+
+    class NotSetUp(InstantBackend):
+        async def prepare(self):
+            raise BackendSetupError("Modal is not set up on this machine: run `modal setup`")
+
+    monkeypatch.setattr(core.setup, "make_backend", lambda cfg: NotSetUp())
+    earlier = tmp_path / "w" / "results.json"
+    earlier.parent.mkdir()
+    earlier.write_text('{"from": "an earlier run"}\n')
+    rc, out, err = run(capsys, *file_args(files, tmp_path / "w"))
+    assert rc == 2 and "run `modal setup`" in err
+    assert earlier.read_text() == '{"from": "an earlier run"}\n'
+    assert judge_env.requests == 0

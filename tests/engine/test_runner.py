@@ -182,3 +182,56 @@ async def test_a_batch_with_missing_results_is_redone_prompt_by_prompt(tmp_path,
     for e in of_type(events, CompletionReady):
         assert e.text == fixed_completion(e.scenario).text      # nothing shifted onto a neighbour
     assert len(of_type(events, ScoreReady)) == 4
+
+
+class ColdThenWarm(InstantBackend):
+    """Shaped like the Modal backend: prepare() is a quick lookup, the container warms on the
+    first call, and `likely_cold` turns False once a call has come back."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.done_calls = 0
+
+    @property
+    def likely_cold(self) -> bool:
+        return self.done_calls == 0
+
+    async def generate(self, prompts):
+        out = await super().generate(prompts)
+        self.done_calls += 1
+        return out
+
+
+async def test_status_says_warming_on_the_first_modal_call_only(tmp_path, judge_env):
+    pos, neg = sample_pairs(2)
+    judge = Judge("claude-haiku-4-5", max_retries=0)
+    backend = ColdThenWarm("modal")
+    runner = make_runner(tmp_path, backend, judge)
+    first = [(e.backend, e.state) for e in of_type(await collect(runner, items_for(pos, neg)), BackendStatus)]
+    assert first[0] == ("modal", "warming") and ("modal", "ready") in first
+    # An edited line later in the session: the container is warm, no "warming" any more.
+    second = [(e.backend, e.state) for e in
+              of_type(await collect(runner, items_for([p + " again" for p in pos], neg)), BackendStatus)]
+    await judge.aclose()
+    assert ("modal", "warming") not in second and ("modal", "ready") in second
+
+
+async def test_local_backend_says_loading_before_the_load(tmp_path, judge_env):
+    pos, neg = sample_pairs(1)
+    judge = Judge("claude-haiku-4-5", max_retries=0)
+    runner = make_runner(tmp_path, ColdThenWarm("local"), judge)
+    states = [(e.backend, e.state) for e in of_type(await collect(runner, items_for(pos, neg)), BackendStatus)]
+    await judge.aclose()
+    assert states[0] == ("local", "loading") and ("local", "warming") not in states
+
+
+def test_modal_backend_counts_as_cold_until_a_call_and_after_the_scaledown_window():
+    import time as _time
+    from core.backends.modal_client import ModalBackend
+    b = ModalBackend(Config(backend="modal"))
+    assert b.likely_cold
+    b._last_done = _time.monotonic()
+    assert not b.likely_cold
+    b._last_done = _time.monotonic() - b.scaledown_s - 1
+    assert b.likely_cold
