@@ -37,6 +37,7 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -286,6 +287,30 @@ def _lines_list(nums: list[int], limit: int = 5) -> str:
     return shown + (f", ... ({len(nums) - limit} more)" if len(nums) > limit else "")
 
 
+# ---------------------------------------------------------------- per-line memo
+# The editor re-lints its buffers after every cut, undo and edit, and almost every line is one
+# it linted a moment ago. Every per-line check is a pure function of the line's text, so its
+# result is kept by text (bounded caches); the checks that look across lines (duplicates, near
+# duplicates, lock-in groups) still run on every call, over these memoised facts.
+_MEMO = 1 << 15
+
+
+@lru_cache(maxsize=_MEMO)
+def _line_words(text: str) -> tuple[str, ...]:
+    return tuple(words(text))
+
+
+@lru_cache(maxsize=_MEMO)
+def _line_flags(text: str) -> tuple[bool, bool]:
+    """(closed ending, third-person ending) of a non-blank line."""
+    return is_closed_ending(text), third_person_ending(text)
+
+
+@lru_cache(maxsize=_MEMO)
+def _line_shingles(text: str) -> frozenset:
+    return _shingles(list(_line_words(text)))
+
+
 # ---------------------------------------------------------------- line and pair checks
 
 def _lint_side(lines: list[str], path: str, side: str,
@@ -312,11 +337,12 @@ def _lint_side(lines: list[str], path: str, side: str,
             add(i, "error", "duplicate-line", f"duplicate of line {j}", (j,))
         else:
             first_seen[key] = i
-        if is_closed_ending(s):
+        closed, third = _line_flags(s)
+        if closed:
             add(i, "warning", "closed-ending",
                 "ends a finished sentence; end on a cliffhanger (an open quote or an unfinished "
                 "clause) so the completion must express the trait")
-        if third_person_ending(s):
+        if third:
             add(i, "warning", "third-person",
                 "ends in third person; the speaker with the trait should be 'I' "
                 "(third-person narration is the most common cause of failure)")
@@ -352,7 +378,7 @@ def _near_duplicates(lines: list[str], path: str, side: str,
     Candidates are then checked with a size bound and an exact set intersection.
     """
     t = NEAR_DUP_JACCARD
-    sh = [_shingles(ws) if lines[i].strip() else frozenset() for i, ws in enumerate(word_lists)]
+    sh = [_line_shingles(s) if s.strip() else frozenset() for s in lines]   # = _shingles(word_lists[i])
     df: dict[tuple, int] = defaultdict(int)
     for s in sh:
         for g in s:
@@ -436,8 +462,8 @@ def lint_lines(positive: list[str], negative: list[str],
     same-as-partner (errors); no-common-setup, asymmetric-length (warnings). Returned sorted
     by side, line.
     """
-    pos_words = [words(s) for s in positive]
-    neg_words = [words(s) for s in negative]
+    pos_words = [_line_words(s) for s in positive]      # memoised words(s), as tuples
+    neg_words = [_line_words(s) for s in negative]
     out = _lint_side(positive, pos_path, "positive", pos_words)
     out += _lint_side(negative, neg_path, "negative", neg_words)
     out += _lint_pairs(positive, negative, pos_path, neg_path, pos_words, neg_words)

@@ -39,6 +39,7 @@ EXPLAIN = "EXPLAIN"
 MARKS = (EXPRESS, EXPLAIN)
 
 Key = tuple[str, str]          # (side, scenario text)
+LINT_MEMO = 8                  # buffer versions whose lint findings are kept (undo, redo)
 
 
 class EditError(ValueError):
@@ -177,6 +178,7 @@ class Session:
         self.version = 0                 # bumps on every change of buffers or results
         self._lint_cache: tuple[int, list[Any]] | None = None
         self._lint_rows: dict[int, list[Any]] = {}
+        self._lint_memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[Any], dict[int, list[Any]]]] = {}
         self.lint_enabled = True         # the editor turns it on after its first frame
         self._buf_version = 0
         self._marks: dict[str, Optional[str]] = {}
@@ -535,21 +537,30 @@ class Session:
 
     # ------------------------------------------------------------------ lint
     def lint(self) -> list[Any]:
-        """core.lint findings for the current (unsaved) buffers, recomputed when they change."""
+        """core.lint findings for the current (unsaved) buffers, recomputed when they change.
+        The last few buffer versions' findings are kept by content, so an undo (or a redo, or
+        a cut then undo) finds its findings without linting again."""
         if self._lint_fn is None or not self.lint_enabled:
             return []
         if self._lint_cache is None or self._lint_cache[0] != self._buf_version:
-            try:
-                found = list(self._lint_fn(list(self.lines["positive"]), list(self.lines["negative"])))
-            except Exception:   # lint is advice; a bug there must not break editing
-                found = []
-            by_row: dict[int, list[Any]] = {}
-            for f in found:
-                line = getattr(f, "line", None)
-                if line is not None and getattr(f, "side", None) in SIDES:
-                    by_row.setdefault(line - 1, []).append(f)
-            self._lint_cache = (self._buf_version, found)
-            self._lint_rows = by_row
+            key = (tuple(self.lines["positive"]), tuple(self.lines["negative"]))
+            hit = self._lint_memo.pop(key, None)
+            if hit is None:
+                try:
+                    found = list(self._lint_fn(list(key[0]), list(key[1])))
+                except Exception:   # lint is advice; a bug there must not break editing
+                    found = []
+                by_row: dict[int, list[Any]] = {}
+                for f in found:
+                    line = getattr(f, "line", None)
+                    if line is not None and getattr(f, "side", None) in SIDES:
+                        by_row.setdefault(line - 1, []).append(f)
+                hit = (found, by_row)
+            self._lint_memo[key] = hit             # most recent last
+            while len(self._lint_memo) > LINT_MEMO:
+                self._lint_memo.pop(next(iter(self._lint_memo)))
+            self._lint_cache = (self._buf_version, hit[0])
+            self._lint_rows = hit[1]
         return self._lint_cache[1]
 
     def lint_for(self, idx: int) -> list[Any]:
