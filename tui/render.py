@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Sequence
 
 from rich.cells import cell_len
@@ -15,6 +16,7 @@ VERDICT_LABEL = {"pass": "pass", "fail": "fail", "ambiguous": "ambiguous", "erro
                  "pending": "pending", "stale": "stale"}
 
 
+@lru_cache(maxsize=8192)   # pure; the table redraws the same cells many times
 def clean(text: str) -> str:
     """Model output is untrusted: control characters would move the terminal's cursor.
     Newlines become ⏎, tabs a space, other control/format characters the replacement mark."""
@@ -37,6 +39,7 @@ def clean_multiline(text: str) -> str:
     return (NEWLINE_MARK + "\n").join(clean(p) for p in parts)
 
 
+@lru_cache(maxsize=8192)   # pure; the table redraws the same cells many times
 def fit_end(text: str, width: int) -> str:
     """The END of `text` in `width` cells, truncated at the start with an ellipsis, padded."""
     if width <= 0:
@@ -56,6 +59,7 @@ def fit_end(text: str, width: int) -> str:
     return s + " " * (width - cell_len(s))
 
 
+@lru_cache(maxsize=8192)   # pure; the table redraws the same cells many times
 def fit_start(text: str, width: int) -> str:
     """The START of `text` in `width` cells, truncated at the end with an ellipsis, padded."""
     if width <= 0:

@@ -103,7 +103,7 @@ class MainScreen(Screen):
         if rows != table.rows or keep is not None:
             table.set_rows(rows, keep)
         else:
-            table.refresh()
+            table.refresh_changed()
         self.query_one(PairHeader).n_rows = session.n_pairs
         self.refresh_status()
         self.refresh_detail()

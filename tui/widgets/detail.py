@@ -97,6 +97,25 @@ class DetailPanel(VerticalScroll, can_focus=False):
     def compose(self):
         yield Static(id="detail-body")
 
+    _shown: Optional[Text] = None
+
     def show(self, session: "Session", row: Optional[int], blockers: dict[str, str]) -> None:
-        self.border_title = pair_title(session, row)
-        self.query_one("#detail-body", Static).update(pair_text(session, row, blockers))
+        """Show this pair. Leaves the widgets alone when nothing shown changed (a redraw while
+        results stream in usually concerns other rows; an update costs a layout pass)."""
+        title = pair_title(session, row)
+        if title != self.border_title:
+            self.border_title = title
+        text = pair_text(session, row, blockers)
+        if text == self._shown:
+            return
+        self._shown = text
+        body = self.query_one("#detail-body", Static)
+        size = body.content_size
+        if not body.is_mounted or size.width <= 0:
+            body.update(text)
+            return
+        # A layout pass (and the resize events and extra frame it brings) only when the text
+        # needs another number of lines: it doubled the cost of moving the cursor.
+        body.update(text, layout=False)
+        if body.get_content_height(size, self.app.size, size.width) != size.height:
+            body.refresh(layout=True)

@@ -24,7 +24,7 @@ from textual.widget import Widget
 from ..render import fit_end, fit_start, score_cell
 
 if TYPE_CHECKING:
-    from core.session import Session
+    from core.session import PairInfo, Session
 
 SIDES = ("positive", "negative")
 MARKER_W = 3
@@ -104,6 +104,10 @@ class PairTable(ScrollView, can_focus=True):
         super().__init__(**kw)
         self.session = session
         self.rows: list[int] = list(range(session.n_pairs))
+        # What render_line last drew at each table position (see line_state): lets a redraw
+        # repaint only the lines whose content changed, not the whole table.
+        self._drawn: dict[int, tuple] = {}
+        self._styles: dict[str, Style] = {}
 
     # -------------------------------------------------------------- data
     @property
@@ -135,14 +139,51 @@ class PairTable(ScrollView, can_focus=True):
             if clamped != new:
                 self.cursor = clamped
                 return
+            scroll = self.scroll_y
             self.scroll_to_region(Region(0, clamped, 1, 1), animate=False, force=True, immediate=True,
                                   x_axis=False)
-        self.refresh()
+            if self.scroll_y == scroll:
+                # Only the rows that lost and gained the cursor change (a scroll repaints all).
+                self.refresh_line(old)
+                self.refresh_line(new)
+            else:
+                self.refresh()
+        else:
+            self.refresh()
         self.post_message(self.CursorMoved(self.current_row, self.side))
 
     def watch_side(self, old: str, new: str) -> None:
-        self.refresh()
+        self.refresh_line(self.cursor)
         self.post_message(self.CursorMoved(self.current_row, self.side))
+
+    def line_state(self, pos: int) -> tuple:
+        """Everything render_line(pos) depends on besides size, scroll and styles: equal states
+        draw equal lines."""
+        return self._state(pos)[0]
+
+    def _state(self, pos: int) -> tuple[tuple, Optional["PairInfo"]]:
+        s = self.session
+        base = (pos == self.cursor, self.side, self.has_focus, len(self.rows), s.n_pairs)
+        if pos >= len(self.rows) or s.n_pairs == 0 or self.rows[pos] >= s.n_pairs:
+            return base, None
+        row = self.rows[pos]
+        info = s.pair_info(row)
+        p, n = info.positive, info.negative
+        return base + (row, s.text("positive", row), s.text("negative", row),
+                       p.completion, p.score, p.error, p.stale, n.completion, n.score, n.error,
+                       n.stale, info.verdicts, info.problems, info.identical,
+                       s.is_inflight("positive", row), s.is_inflight("negative", row)), info
+
+    def refresh_changed(self) -> int:
+        """Repaint only the visible lines whose state differs from what was last drawn there
+        (the results streaming in touch a few rows at a time). Returns how many."""
+        top = int(self.scroll_y)
+        n = 0
+        for pos in range(top, top + max(0, self.scrollable_content_region.height)):
+            if self._drawn.get(pos) != self.line_state(pos):
+                self.refresh_line(pos)
+                n += 1
+        return n
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
@@ -185,16 +226,34 @@ class PairTable(ScrollView, can_focus=True):
     # -------------------------------------------------------------- drawing
     def _style(self, name: str) -> Style:
         """A component's foreground (colour, bold, italic) or, for cursor components, its
-        background, resolved against the widget's background (alpha blended)."""
+        background, resolved against the widget's background (alpha blended). Kept until the
+        styles change (theme, CSS, classes): render_line asks for a dozen per line."""
+        hit = self._styles.get(name)
+        if hit is not None:
+            return hit
         st = self.get_component_rich_style(f"pair-table--{name}")
         if name.startswith("cursor"):
-            return Style(bgcolor=st.bgcolor)
-        return Style(color=st.color, bold=st.bold, italic=st.italic, dim=st.dim)
+            out = Style(bgcolor=st.bgcolor)
+        else:
+            out = Style(color=st.color, bold=st.bold, italic=st.italic, dim=st.dim)
+        self._styles[name] = out
+        return out
+
+    def _base_style(self) -> Style:
+        hit = self._styles.get("")
+        if hit is None:
+            hit = self._styles[""] = self.rich_style
+        return hit
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         pos = int(self.scroll_y) + y
-        base = self.rich_style
+        self._drawn[pos], info = self._state(pos)
+        base = self._base_style()
         if pos >= len(self.rows) or self.session.n_pairs == 0:
             if pos == 0 and not self.rows:
                 msg = ("No pair has a problem (f shows all pairs)" if self.session.n_pairs
@@ -202,9 +261,8 @@ class PairTable(ScrollView, can_focus=True):
                 return Strip([Segment(fit_start("  " + msg, width), base + self._style("pending"))])
             return Strip.blank(width, base)
         row = self.rows[pos]
-        if row >= self.session.n_pairs:
+        if row >= self.session.n_pairs or info is None:
             return Strip.blank(width, base)
-        info = self.session.pair_info(row)
         is_cursor = pos == self.cursor
         left, right = pane_widths(width)
         segs: list[Segment] = []

@@ -151,30 +151,45 @@ class StatusBar(Widget):
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
-        self._text = Text()
+        self._text: Optional[Text] = None       # what render shows, built for _text_width
+        self._text_width = -1
 
     def set(self, session: "Session", info: StatusInfo) -> None:
+        """Show this state. Repaints only when the text changes (results stream in many times a
+        second; most of them leave the three lines as they were)."""
         self._session = session
         self._info = info
-        lines = 4 if "\n" in backends_line(info.generator, info.judge, self._width()).plain else 3
+        width = self._width()
+        lines = 4 if "\n" in backends_line(info.generator, info.judge, width).plain else 3
+        text = self._build(width)
+        same = self._text is not None and width == self._text_width and text == self._text \
+            and lines == getattr(self, "_lines", 0)
+        self._text, self._text_width = text, width
+        if same:
+            return
         self.refresh(layout=lines != getattr(self, "_lines", 0))
         self._lines = lines
 
     def _width(self) -> int:
         return self.content_region.width or self.size.width or 80
 
-    def render(self) -> Text:
-        session: Optional["Session"] = getattr(self, "_session", None)
-        if session is None:
-            return Text("")
-        width = self._width()
+    def _build(self, width: int) -> Text:
         out = Text()
-        for i, line in enumerate(status_text(session, self._info, width).split("\n")):
+        for i, line in enumerate(status_text(self._session, self._info, width).split("\n")):
             line.truncate(width, overflow="ellipsis")
             if i:
                 out.append("\n")
             out.append_text(line)
         return out
+
+    def render(self) -> Text:
+        session: Optional["Session"] = getattr(self, "_session", None)
+        if session is None:
+            return Text("")
+        width = self._width()
+        if self._text is None or width != self._text_width:
+            self._text, self._text_width = self._build(width), width
+        return self._text
 
 
 class MessageLine(Widget):
