@@ -12,6 +12,7 @@ Message handlers fold events into the session and schedule a redraw at most ever
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -34,6 +35,7 @@ from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
 from .screens.quit import QuitScreen
 from .screens.main import LEGEND, MainScreen
+from .warmup import warm_up_judge
 
 REDRAW_S = 0.08
 
@@ -140,6 +142,10 @@ class StudioApp(App[int]):
     def _enable_lint(self) -> None:
         self.session.lint_enabled = True
         self.main.refresh_view()
+        # Everything built so far (Textual, the widgets, the stylesheet, the dataset) lives as
+        # long as the editor: keep the collector's full passes from walking it on the key path.
+        gc.freeze()
+        warm_up_judge(self.runner)
 
     # ---------------------------------------------------------------- tests
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
