@@ -46,6 +46,47 @@ from tests.standins import JudgeServer  # noqa: E402
 from tui.app import RunnerEvent, StudioApp  # noqa: E402
 
 
+class JudgeServerProcess:
+    """The loopback Messages-API server (tests.standins.JudgeServer) in a child process.
+
+    The real judge is a remote service: its work (parsing requests, answering) costs the editor's
+    process nothing. In this process the stand-in's 16+ handler threads would take the GIL from
+    the event loop each time a wave of replies goes out (every 200 ms), which no real API does;
+    `--judge-server thread` keeps the old in-process server for comparison."""
+
+    def __init__(self, latency_s: float) -> None:
+        self.latency_s = latency_s
+        self.url = ""
+        self.proc: Any = None
+
+    def start(self) -> None:
+        import subprocess
+        code = ("import sys\n"
+                "from tests.standins import JudgeServer\n"
+                f"s = JudgeServer(latency_s={self.latency_s!r})\n"
+                "s.start()\n"
+                "print(s.url, flush=True)\n"
+                "sys.stdin.read()\n"       # until the parent closes our stdin
+                "s.stop()\n")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     cwd=str(Path(__file__).resolve().parent.parent))
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            self.proc.kill()
+            raise RuntimeError("the judge server child did not start")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+        self.proc = None
+
+
 class EmptyApp(App):
     """The yardstick: a Textual app with nothing in it."""
 
@@ -216,8 +257,9 @@ KEY_SCRIPT = ["down", "down", "down", "d", "down", "u", "down", "down", "up", "d
 
 
 async def stream_and_type(folder: Path, cfg: Config, backend: Any, size: tuple[int, int],
-                          latency_s: float, gap_s: float, max_keys: int) -> dict[str, Any]:
-    server = JudgeServer(latency_s=latency_s)
+                          latency_s: float, gap_s: float, max_keys: int,
+                          judge_server: str = "process") -> dict[str, Any]:
+    server: Any = JudgeServerProcess(latency_s) if judge_server == "process" else JudgeServer(latency_s=latency_s)
     server.start()
     try:
         app = make_studio(folder, cfg, backend, server.url)
@@ -331,7 +373,8 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         else:
             backend = LocalBackend(cfg)
             await backend.prepare()      # the model loads before the editor opens (not timed)
-        run = await stream_and_type(folder, cfg, backend, size, args.latency, args.gap, args.max_keys)
+        run = await stream_and_type(folder, cfg, backend, size, args.latency, args.gap, args.max_keys,
+                                    args.judge_server)
 
     lat = run["latencies"]
     during = [x for x in lat if x[2]]
@@ -346,6 +389,7 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     return {
         "benchmark": "editor_responsiveness",
         "pairs": args.pairs, "terminal": args.size, "generator": args.generator,
+        "judge_server": args.judge_server,
         "startup_process": {"empty_textual_app_s": round(pt_empty, 4), "studio_first_screen_s": round(pt_studio, 4),
                             "empty_runs_s": [round(x, 4) for x in p_empty],
                             "studio_runs_s": [round(x, 4) for x in p_studio],
@@ -383,6 +427,9 @@ def main() -> None:
     ap.add_argument("--generator", choices=("tiny", "instant"), default="tiny",
                     help="tiny: the real local backend in a worker thread (the heavier case); "
                          "instant: completions arrive at once, as from a remote GPU")
+    ap.add_argument("--judge-server", choices=("process", "thread"), default="process",
+                    help="process: the loopback judge server runs in a child process, as a remote API "
+                         "would (default); thread: inside this process, competing for its GIL")
     args = ap.parse_args()
     payload, ok = asyncio.run(main_async(args))
     emit(payload, ok)
