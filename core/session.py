@@ -180,6 +180,11 @@ class Session:
         self._lint_rows: dict[int, list[Any]] = {}
         self._lint_memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[Any], dict[int, list[Any]]]] = {}
         self.lint_enabled = True         # the editor turns it on after its first frame
+        # The editor sets lint_deferred: after an edit, the frame that shows it uses the last
+        # findings (by pair text) and settle_lint() computes the new ones right after it.
+        self.lint_deferred = False
+        self._lint_by_text: dict[tuple[str, str], list[Any]] = {}
+        self._stale_check: tuple[int, bool] = (-1, False)
         self._buf_version = 0
         self._marks: dict[str, Optional[str]] = {}
 
@@ -543,28 +548,74 @@ class Session:
         if self._lint_fn is None or not self.lint_enabled:
             return []
         if self._lint_cache is None or self._lint_cache[0] != self._buf_version:
-            key = (tuple(self.lines["positive"]), tuple(self.lines["negative"]))
-            hit = self._lint_memo.pop(key, None)
+            key = self.lint_key()
+            hit = self._lint_memo.get(key)
             if hit is None:
-                try:
-                    found = list(self._lint_fn(list(key[0]), list(key[1])))
-                except Exception:   # lint is advice; a bug there must not break editing
-                    found = []
-                by_row: dict[int, list[Any]] = {}
-                for f in found:
-                    line = getattr(f, "line", None)
-                    if line is not None and getattr(f, "side", None) in SIDES:
-                        by_row.setdefault(line - 1, []).append(f)
-                hit = (found, by_row)
-            self._lint_memo[key] = hit             # most recent last
-            while len(self._lint_memo) > LINT_MEMO:
-                self._lint_memo.pop(next(iter(self._lint_memo)))
+                hit = self.compute_lint(key)
+            self.adopt_lint(key, hit)
             self._lint_cache = (self._buf_version, hit[0])
             self._lint_rows = hit[1]
+            self._lint_by_text = {(key[0][i], key[1][i]): fs for i, fs in hit[1].items()
+                                  if i < len(key[0]) and i < len(key[1])}
         return self._lint_cache[1]
+
+    @property
+    def lint_stale(self) -> bool:
+        """With `lint_deferred`: the buffers changed and their findings are not computed yet
+        (settle_lint computes them). Rows meanwhile show the findings last computed for a pair
+        with the same two lines."""
+        if not self.lint_deferred or self._lint_fn is None or not self.lint_enabled \
+                or self._lint_cache is None or self._lint_cache[0] == self._buf_version:
+            return False
+        if self._stale_check[0] != self._buf_version:
+            self._stale_check = (self._buf_version, self.lint_key() not in self._lint_memo)
+        return self._stale_check[1]
+
+    def settle_lint(self) -> bool:
+        """Compute the findings of the current buffers now. Returns True when they were stale."""
+        stale = self.lint_stale
+        if stale:
+            deferred, self.lint_deferred = self.lint_deferred, False
+            try:
+                self.lint()
+            finally:
+                self.lint_deferred = deferred
+        return stale
+
+    def lint_key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The buffers' content, as lint findings are kept by it."""
+        return tuple(self.lines["positive"]), tuple(self.lines["negative"])
+
+    def compute_lint(self, key: tuple[tuple[str, ...], tuple[str, ...]]
+                     ) -> tuple[list[Any], dict[int, list[Any]]]:
+        """(findings, findings by row) for these buffers. Reads nothing else of the session, so
+        it may run in another thread (the editor lints the dataset it opens that way)."""
+        if self._lint_fn is None:
+            return [], {}
+        try:
+            found = list(self._lint_fn(list(key[0]), list(key[1])))
+        except Exception:   # lint is advice; a bug there must not break editing
+            found = []
+        by_row: dict[int, list[Any]] = {}
+        for f in found:
+            line = getattr(f, "line", None)
+            if line is not None and getattr(f, "side", None) in SIDES:
+                by_row.setdefault(line - 1, []).append(f)
+        return found, by_row
+
+    def adopt_lint(self, key: tuple[tuple[str, ...], tuple[str, ...]],
+                   result: tuple[list[Any], dict[int, list[Any]]]) -> None:
+        """Keep findings computed for these buffers (most recent last, LINT_MEMO of them)."""
+        self._lint_memo.pop(key, None)
+        self._lint_memo[key] = result
+        while len(self._lint_memo) > LINT_MEMO:
+            self._lint_memo.pop(next(iter(self._lint_memo)))
 
     def lint_for(self, idx: int) -> list[Any]:
         """Findings on row idx (either side; pair-level ones sit on the positive side)."""
+        if self.lint_stale:
+            return list(self._lint_by_text.get((self.lines["positive"][idx],
+                                                 self.lines["negative"][idx]), ()))
         if not self.lint():
             return []
         return list(self._lint_rows.get(idx, ()))

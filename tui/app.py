@@ -14,9 +14,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -38,6 +41,8 @@ from .screens.main import LEGEND, MainScreen
 from .warmup import warm_up_judge
 
 REDRAW_S = 0.08
+GC_IDLE_S = 0.5          # a full collection runs once no key came for this long ...
+GC_MAX_S = 30.0          # ... or, while keys keep coming, at least this often
 
 
 class RunnerEvent(Message):
@@ -55,6 +60,16 @@ class RunFinished(Message):
         self.token = token
         self.error = error
         self.cancelled = cancelled
+        super().__init__()
+
+
+class LintReady(Message):
+    """The lint findings of the buffers as they were when the editor opened (computed in a
+    thread: ~10 ms of Python for 150 pairs, which the first keys would otherwise wait for)."""
+
+    def __init__(self, key: Any, result: Any) -> None:
+        self.key = key
+        self.result = result
         super().__init__()
 
 
@@ -89,6 +104,7 @@ class StudioApp(App[int]):
         self.cache = cache if cache is not None else getattr(runner, "cache", None)
         self.session = Session(trait, thresholds=self.cfg.thresholds, cache=self.cache)
         self.session.lint_enabled = False       # computed after the first frame (see main_ready)
+        self.session.lint_deferred = True       # and after the frame that shows an edit
         self.refresh_all = refresh
         self.watch_enabled = watch
         self.autorun = autorun
@@ -102,6 +118,9 @@ class StudioApp(App[int]):
         self._conflict_open = False
         self.events_seen = 0
         self._announce_done = False
+        self._gc_saved: Optional[tuple[int, int, int]] = None
+        self._last_key = 0.0
+        self._last_full_gc = 0.0
         if runner is not None:
             self.session.prefill(runner.cached_completion, runner.cached_score)
             if refresh:
@@ -120,7 +139,7 @@ class StudioApp(App[int]):
         if getattr(self, "_started", False):
             return
         self._started = True
-        self.call_after_refresh(self._enable_lint)
+        self.call_after_refresh(self._after_first_frame)
         s = self.session
         cached = sum(1 for side in ("positive", "negative") for i in range(s.n_pairs)
                      if s.has_fresh_result(side, s.text(side, i)))
@@ -139,13 +158,63 @@ class StudioApp(App[int]):
                 self._announce_done = True
                 self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
 
+    def _after_first_frame(self) -> None:
+        self._take_over_full_collections()
+        key = self.session.lint_key()
+        threading.Thread(target=self._lint_in_thread, args=(key,), daemon=True,
+                         name="scenarios-first-lint").start()
+        warm_up_judge(self.runner)
+
+    def _lint_in_thread(self, key: Any) -> None:
+        result = self.session.compute_lint(key)
+        try:
+            self.post_message(LintReady(key, result))
+        except Exception:      # the editor is gone
+            pass
+
+    def on_lint_ready(self, message: LintReady) -> None:
+        self.session.adopt_lint(message.key, message.result)
+        self._enable_lint()
+
     def _enable_lint(self) -> None:
         self.session.lint_enabled = True
         self.main.refresh_view()
-        # Everything built so far (Textual, the widgets, the stylesheet, the dataset) lives as
-        # long as the editor: keep the collector's full passes from walking it on the key path.
+
+    # ---------------------------------------------------------------- garbage collection
+    def _take_over_full_collections(self) -> None:
+        """The collector's full passes walk every tracked object, GIL held, from whichever
+        thread happens to allocate: 20-60 ms each while the judge's SDK was being imported (in a
+        thread), longer while a local model loads. The editor runs them itself instead, when no
+        key is being answered: young collections stay automatic, full ones are switched off and
+        run on a timer once the keys pause (GC_IDLE_S), or every GC_MAX_S at the latest.
+        Everything built up to the first frame (Textual, the widgets, the stylesheet, the
+        dataset) lives as long as the editor and is frozen out of the collector first."""
+        if self._gc_saved is not None:
+            return
         gc.freeze()
-        warm_up_judge(self.runner)
+        self._gc_saved = gc.get_threshold()
+        t0, t1, _ = self._gc_saved
+        gc.set_threshold(t0, t1, 1 << 30)
+        self._last_full_gc = time.monotonic()
+        self.set_interval(GC_IDLE_S / 2, self._collect_when_idle, name="full-gc")
+
+    def _collect_when_idle(self) -> None:
+        now = time.monotonic()
+        due = now - self._last_full_gc >= GC_MAX_S
+        idle = now - self._last_key >= GC_IDLE_S
+        if (idle or due) and gc.get_count()[2] > 0:    # some gen-1 pass since the last full one
+            gc.collect()
+            self._last_full_gc = time.monotonic()
+
+    def _give_back_collections(self) -> None:
+        if self._gc_saved is not None:
+            gc.set_threshold(*self._gc_saved)
+            self._gc_saved = None
+
+    async def on_event(self, event: Any) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()
+        await super().on_event(event)
 
     # ---------------------------------------------------------------- tests
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
@@ -479,6 +548,7 @@ class StudioApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._watch_stop.set()
+        self._give_back_collections()
         judge = getattr(self.runner, "judge", None)
         if judge is not None and hasattr(judge, "aclose"):
             try:

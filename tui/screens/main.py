@@ -58,6 +58,7 @@ class MainScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="main")
         self.problems_only = False
+        self._settle_scheduled = False
 
     @property
     def studio(self) -> "StudioApp":
@@ -107,6 +108,16 @@ class MainScreen(Screen):
         self.query_one(PairHeader).n_rows = session.n_pairs
         self.refresh_status()
         self.refresh_detail()
+        if session.lint_stale and not self._settle_scheduled:
+            # Lint the edited buffers after this frame (~4 ms for 150 pairs): the key's effect
+            # shows first, its lint findings one frame later.
+            self._settle_scheduled = True
+            self.call_after_refresh(self._settle_lint)
+
+    def _settle_lint(self) -> None:
+        self._settle_scheduled = False
+        if self.studio.session.settle_lint():
+            self.refresh_view()
 
     def refresh_status(self) -> None:
         studio = self.studio
