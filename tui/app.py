@@ -17,11 +17,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -38,11 +39,12 @@ from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
 from .screens.quit import QuitScreen
 from .screens.main import LEGEND, MainScreen
-from .warmup import warm_up_judge
+from .warmup import judge_warm_up
 
 REDRAW_S = 0.08
 GC_IDLE_S = 0.5          # a full collection runs once no key came for this long ...
 GC_MAX_S = 30.0          # ... or, while keys keep coming, at least this often
+_FROZEN_AT_FIRST_FRAME = False
 
 
 class RunnerEvent(Message):
@@ -119,6 +121,7 @@ class StudioApp(App[int]):
         self.events_seen = 0
         self._announce_done = False
         self._gc_saved: Optional[tuple[int, int, int]] = None
+        self._gc_saved_full_every = 10
         self._last_key = 0.0
         self._last_full_gc = 0.0
         if runner is not None:
@@ -159,22 +162,30 @@ class StudioApp(App[int]):
                 self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
 
     def _after_first_frame(self) -> None:
+        """One background thread (each one takes the GIL from the event loop a share of the
+        time): lint the dataset as opened, then warm the judge up when it offers that."""
         self._take_over_full_collections()
-        key = self.session.lint_key()
-        threading.Thread(target=self._lint_in_thread, args=(key,), daemon=True,
-                         name="scenarios-first-lint").start()
-        warm_up_judge(self.runner)
+        threading.Thread(target=self._in_background, args=(self.session.lint_key(),
+                                                            judge_warm_up(self.runner)),
+                         daemon=True, name="scenarios-editor-background").start()
 
-    def _lint_in_thread(self, key: Any) -> None:
+    def _in_background(self, key: Any, warm_up: Optional[Callable[[], None]]) -> None:
         result = self.session.compute_lint(key)
         try:
             self.post_message(LintReady(key, result))
         except Exception:      # the editor is gone
-            pass
+            return
+        if warm_up is not None:
+            warm_up()
 
     def on_lint_ready(self, message: LintReady) -> None:
         self.session.adopt_lint(message.key, message.result)
-        self._enable_lint()
+        if self._exit or not self.main.is_attached:
+            return                  # closing: the screen's widgets may be gone already
+        try:
+            self._enable_lint()
+        except NoMatches:
+            pass
 
     def _enable_lint(self) -> None:
         self.session.lint_enabled = True
@@ -189,11 +200,17 @@ class StudioApp(App[int]):
         run on a timer once the keys pause (GC_IDLE_S), or every GC_MAX_S at the latest.
         Everything built up to the first frame (Textual, the widgets, the stylesheet, the
         dataset) lives as long as the editor and is frozen out of the collector first."""
+        global _FROZEN_AT_FIRST_FRAME
         if self._gc_saved is not None:
             return
-        gc.freeze()
+        if not _FROZEN_AT_FIRST_FRAME:
+            # once per process: frozen objects that later become cyclic garbage are never
+            # freed, and a process that opens many editors (the tests) would keep each one
+            _FROZEN_AT_FIRST_FRAME = True
+            gc.freeze()
         self._gc_saved = gc.get_threshold()
-        t0, t1, _ = self._gc_saved
+        t0, t1, t2 = self._gc_saved
+        self._gc_saved_full_every = max(1, t2)    # as often as the collector would (10 gen-1s)
         gc.set_threshold(t0, t1, 1 << 30)
         self._last_full_gc = time.monotonic()
         self.set_interval(GC_IDLE_S / 2, self._collect_when_idle, name="full-gc")
@@ -202,7 +219,8 @@ class StudioApp(App[int]):
         now = time.monotonic()
         due = now - self._last_full_gc >= GC_MAX_S
         idle = now - self._last_key >= GC_IDLE_S
-        if (idle or due) and gc.get_count()[2] > 0:    # some gen-1 pass since the last full one
+        passes = gc.get_count()[2]            # gen-1 collections since the last full one
+        if (idle and passes >= self._gc_saved_full_every) or (due and passes > 0):
             gc.collect()
             self._last_full_gc = time.monotonic()
 
