@@ -45,6 +45,7 @@ REDRAW_S = 0.08
 GC_IDLE_S = 0.5          # a full collection runs once no key came for this long ...
 GC_MAX_S = 30.0          # ... or, while keys keep coming, at least this often
 _FROZEN_AT_FIRST_FRAME = False
+SETTLE_S = 0.25          # after the first frame, before background work starts
 
 
 class RunnerEvent(Message):
@@ -162,9 +163,16 @@ class StudioApp(App[int]):
                 self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
 
     def _after_first_frame(self) -> None:
-        """One background thread (each one takes the GIL from the event loop a share of the
-        time): lint the dataset as opened, then warm the judge up when it offers that."""
         self._take_over_full_collections()
+        self.set_timer(SETTLE_S, self._start_background)
+
+    def _start_background(self) -> None:
+        """One background thread (each one takes the GIL from the event loop a share of the
+        time): lint the dataset as opened, then warm the judge up when it offers that. It starts
+        once the first screen has settled (the footer and focus set up, the first layouts): the
+        first keys would otherwise wait on it and on them at once."""
+        if self._exit:
+            return
         threading.Thread(target=self._in_background, args=(self.session.lint_key(),
                                                             judge_warm_up(self.runner)),
                          daemon=True, name="scenarios-editor-background").start()
