@@ -16,6 +16,14 @@
    results stream in, keys are pressed with Pilot: moves (down/up), cut (d) and undo (u).
    A key's latency is the time from pressing it to the first frame the compositor renders in
    which its effect shows (cursor moved, pair cut, pair back). Target: every key <= 50 ms.
+
+   The loopback server runs in a child process (--judge-server process, the default): the real
+   judge is a remote service whose work costs the editor's process nothing, while the stand-in's
+   handler threads, inside this process, took the GIL from the event loop at every wave of
+   replies. What the judge costs on the client side (the anthropic SDK building requests and
+   parsing replies on the event loop) stays in the measurement. --judge-server thread runs the
+   server in this process, as before. The local backend's generation thread is a real
+   in-process cost of the local backend and stays.
 """
 from __future__ import annotations
 
