@@ -12,6 +12,7 @@ import gc
 import importlib
 import os
 import re
+import threading
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,7 @@ class Judge:
         self._api_key = api_key
         self._base_url = base_url
         self._client: Any = None
+        self._client_lock = threading.Lock()   # warm_up() may build the client in a thread
         self._sem: asyncio.Semaphore | None = None
         self.calls = 0          # HTTP-level judge requests we made (not counting SDK retries)
 
@@ -172,19 +174,46 @@ class Judge:
                 "ANTHROPIC_API_KEY is not set: the judge scores completions with Anthropic's API. "
                 "Run `export ANTHROPIC_API_KEY=...` (the key is never written to any file)")
 
+    def _build_client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                self.check_setup(self._api_key)
+                import anthropic
+                kwargs: dict[str, Any] = {"max_retries": self.max_retries, "timeout": self.timeout_s}
+                if self._api_key:
+                    kwargs["api_key"] = self._api_key
+                if self._base_url:
+                    kwargs["base_url"] = self._base_url
+                self._client = anthropic.AsyncAnthropic(**kwargs)
+            return self._client
+
     def _ensure_client(self) -> Any:
-        if self._client is None:
-            self.check_setup(self._api_key)
-            import anthropic
-            kwargs: dict[str, Any] = {"max_retries": self.max_retries, "timeout": self.timeout_s}
-            if self._api_key:
-                kwargs["api_key"] = self._api_key
-            if self._base_url:
-                kwargs["base_url"] = self._base_url
-            self._client = anthropic.AsyncAnthropic(**kwargs)
+        client = self._client if self._client is not None else self._build_client()
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.concurrency)
-        return self._client
+        return client
+
+    def warm_up(self) -> None:
+        """Blocking, for a background thread (the editor calls it after its first screen):
+        import the SDK, build the client, and parse one sample reply so that the SDK's lazy
+        one-time work (imports, response validators) is not done on the event loop by the
+        first score() while the user is typing. Does nothing without a key."""
+        if not (self._api_key or os.environ.get("ANTHROPIC_API_KEY")):
+            return
+        importlib.import_module("anthropic")
+        self._build_client()
+        try:
+            from anthropic._models import construct_type
+            from anthropic.types import Message
+            construct_type(type_=Message, value={
+                "id": "msg_warm_up", "type": "message", "role": "assistant", "model": self.model,
+                "content": [{"type": "tool_use", "id": "toolu_warm_up", "name": SCORE_TOOL,
+                             "input": {"score": 50}}],
+                "stop_reason": "tool_use", "stop_sequence": None,
+                "usage": {"input_tokens": 1, "output_tokens": 1}})
+        except Exception:
+            pass  # a private helper moved: score() does the same work when it needs it
+        gc.freeze()
 
     async def aclose(self) -> None:
         if self._client is not None:

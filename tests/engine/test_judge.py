@@ -195,3 +195,20 @@ async def test_concurrency_is_bounded(monkeypatch):
             await j.aclose()
     assert len(res) == 12 and server.requests == 12
     assert 2 <= server.max_concurrent <= 3
+
+
+async def test_warm_up_in_a_thread_builds_the_one_client_that_score_uses(judge_env):
+    import asyncio as _asyncio
+    j = judge()
+    await _asyncio.to_thread(j.warm_up)
+    built = j._client
+    assert built is not None and judge_env.requests == 0      # warming sends nothing
+    result = await j.score("cat/t", DEFINITION, " I am certain it works")
+    assert j._client is built and 0 <= result.score <= 100 and judge_env.requests == 1
+    await j.aclose()
+
+
+def test_warm_up_without_a_key_does_nothing():
+    j = judge()
+    j.warm_up()
+    assert j._client is None
