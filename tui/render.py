@@ -39,44 +39,36 @@ def clean_multiline(text: str) -> str:
     return (NEWLINE_MARK + "\n").join(clean(p) for p in parts)
 
 
+def _fit(text: str, width: int, keep_end: bool) -> str:
+    """`text` in `width` cells, padded; when too long, cut with an ellipsis at the start
+    (keep_end) or at the end."""
+    if width <= 0:
+        return ""
+    text = clean(text)
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    out: list[str] = []
+    used = 1
+    for ch in (reversed(text) if keep_end else text):
+        w = cell_len(ch)
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    s = ELLIPSIS + "".join(reversed(out)) if keep_end else "".join(out) + ELLIPSIS
+    return s + " " * (width - cell_len(s))
+
+
 @lru_cache(maxsize=8192)   # pure; the table redraws the same cells many times
 def fit_end(text: str, width: int) -> str:
     """The END of `text` in `width` cells, truncated at the start with an ellipsis, padded."""
-    if width <= 0:
-        return ""
-    text = clean(text)
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
-    out: list[str] = []
-    used = 1
-    for ch in reversed(text):
-        w = cell_len(ch)
-        if used + w > width:
-            break
-        out.append(ch)
-        used += w
-    s = ELLIPSIS + "".join(reversed(out))
-    return s + " " * (width - cell_len(s))
+    return _fit(text, width, keep_end=True)
 
 
-@lru_cache(maxsize=8192)   # pure; the table redraws the same cells many times
+@lru_cache(maxsize=8192)
 def fit_start(text: str, width: int) -> str:
     """The START of `text` in `width` cells, truncated at the end with an ellipsis, padded."""
-    if width <= 0:
-        return ""
-    text = clean(text)
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
-    out: list[str] = []
-    used = 1
-    for ch in text:
-        w = cell_len(ch)
-        if used + w > width:
-            break
-        out.append(ch)
-        used += w
-    s = "".join(out) + ELLIPSIS
-    return s + " " * (width - cell_len(s))
+    return _fit(text, width, keep_end=False)
 
 
 def first_pieces(tokens: Sequence[str], completion: str | None, n: int) -> list[str]:
