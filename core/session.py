@@ -278,12 +278,7 @@ class Session:
         before = self.snapshot()
         if snap == before:
             return None
-        for side in SIDES:
-            sm = difflib.SequenceMatcher(a=list(before.side(side)), b=list(snap.side(side)), autojunk=False)
-            for tag, i1, i2, j1, j2 in sm.get_opcodes():
-                if tag == "replace" and i2 - i1 == j2 - j1:
-                    for a, b in zip(before.side(side)[i1:i2], snap.side(side)[j1:j2]):
-                        self._remember_prev(side, a, b)
+        self._remember_replacements(before, snap)
         self._restore(snap)
         return self._push("reload", description, before, cursor, min(cursor, max(0, snap.pairs - 1)))
 
@@ -302,6 +297,17 @@ class Session:
         self._restore(op.after)
         self.undo_stack.append(op)
         return op
+
+    def _remember_replacements(self, old: Snapshot, new: Snapshot) -> None:
+        """Lines replaced in place between two versions keep showing their old result (stale)
+        until they are re-tested."""
+        for side in SIDES:
+            a_lines, b_lines = list(old.side(side)), list(new.side(side))
+            sm = difflib.SequenceMatcher(a=a_lines, b=b_lines, autojunk=False)
+            for tag, i1, i2, j1, j2 in sm.get_opcodes():
+                if tag == "replace" and i2 - i1 == j2 - j1:
+                    for a, b in zip(a_lines[i1:i2], b_lines[j1:j2]):
+                        self._remember_prev(side, a, b)
 
     def _remember_prev(self, side: str, old: str, new: str) -> None:
         if old != new and (side, new) not in self.prev_text:
@@ -691,12 +697,7 @@ class Session:
             self._touch()
             return None
         # A line replaced in place shows its old result (stale) until it is re-tested.
-        for side in SIDES:
-            sm = difflib.SequenceMatcher(a=list(mine.side(side)), b=list(theirs.side(side)), autojunk=False)
-            for tag, i1, i2, j1, j2 in sm.get_opcodes():
-                if tag == "replace" and i2 - i1 == j2 - j1:
-                    for a, b in zip(mine.side(side)[i1:i2], theirs.side(side)[j1:j2]):
-                        self._remember_prev(side, a, b)
+        self._remember_replacements(mine, theirs)
         if conflict:
             self.last_conflict = Conflict(mine, theirs, "theirs")
         self._restore(theirs)
