@@ -11,7 +11,7 @@ lint's no-common-setup uses). A dataset is matched when at least MATCHED_SHARE o
 of the shorter side share a setup with the line opposite, or one up to NEAR_WINDOW lines away
 when the counts differ (a matched dataset with a line missing in the middle is still matched,
 and its count mismatch is a real error). The six shipped datasets score 100% on this; the
-same lines shuffled score 1%.
+same lines shuffled score 1%. Equal counts under MIN_DETECT lines are taken as matched.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ SETUP_MIN_PREFIX = 3            # a pair shares at least this many leading words
 SETUP_MIN_JACCARD = 0.35        # ... at least this word-set Jaccard similarity
 MATCHED_SHARE = 0.5             # share of lines with a setup partner that makes a dataset matched
 NEAR_WINDOW = 3                 # with unequal counts, a partner may sit this many lines away
+MIN_DETECT = 5                  # equal counts and fewer lines than this: too few to tell; matched
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -98,6 +99,8 @@ def decide_pairing(positive: Sequence[str], negative: Sequence[str],
     if declared != "auto":
         return PairingDecision(declared == "matched", f"declared {declared} by {source or 'the caller'}",
                                None)
+    if len(positive) == len(negative) < MIN_DETECT:
+        return PairingDecision(True, "too few lines to tell; matched, the plan's format", None)
     share = setup_share(positive, negative)
     matched = share >= MATCHED_SHARE
     return PairingDecision(matched, f"detected: {round(share * 100)}% of lines share a setup with "

@@ -50,7 +50,9 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
                       str(ss["ambiguous"]), str(ss["errors"]), str(ss["pending"]))
     console.print(table)
     pr = s["pairs"]
-    if pr is None:
+    if pr is None and not (s["positive"]["total"] and s["negative"]["total"]):
+        console.print("one side tested alone (no pair verdicts)")
+    elif pr is None:
         console.print("unmatched dataset: each side is scored on its own (no pair verdicts, no pair target)")
     else:
         _print_pairs(console, s)
