@@ -155,6 +155,9 @@ def _pair_up(pos: LinesFile, neg: LinesFile, pairing: Pairing, source: str
     if decision.matched:
         check_pairing(pos, neg)
         return decision, []
+    if not pos.lines or not neg.lines:
+        side, lines = ("positive", pos.lines) if pos.lines else ("negative", neg.lines)
+        return decision, [f"testing the {side} side alone ({len(lines)} lines): no pair verdicts"]
     return decision, [f"unmatched dataset ({len(pos.lines)} positive, {len(neg.lines)} negative "
                       f"lines; {decision.reason}): each side is scored on its own, no pair verdicts"]
 

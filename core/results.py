@@ -13,7 +13,6 @@ summary "pairs" / "target" are null. A one-sided run has an empty list for the o
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Mapping
 
