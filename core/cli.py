@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .config import Config, ConfigError, load_config, validate
+from .dataset_pairing import PAIRINGS
 
 EXIT_OK, EXIT_FAIL, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -38,6 +39,10 @@ def _add_backend_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--concurrency", type=int, help="judge calls in flight (16)")
     g.add_argument("--batch-size", type=int, help="prompts per generation batch (64)")
     g.add_argument("--config", help="scenarios.toml to read (default ./scenarios.toml, then the user config dir)")
+    p.add_argument("--pairing", choices=PAIRINGS,
+                   help="matched: line N of each file is a pair; unmatched: two separate sets of "
+                        "scenarios (any lengths, no pair verdicts); auto (default, or [dataset] "
+                        "pairing in scenarios.toml): detect")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -48,7 +53,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         judge_model=args.judge_model, judge_sees_scenario=True if args.judge_sees_scenario else None,
         max_new_tokens=args.max_new_tokens, temperature=args.temperature,
         positive_threshold=args.pos_threshold, negative_threshold=args.neg_threshold,
-        judge_concurrency=args.concurrency, batch_size=args.batch_size)
+        judge_concurrency=args.concurrency, batch_size=args.batch_size, pairing=args.pairing)
     # Flags are checked like the file is: --concurrency 0 would otherwise hang the judge forever.
     validate(cfg, "command line")
     return cfg
@@ -64,13 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
                                    "re-run only calls the backends for what changed.")
     src = t.add_argument_group("dataset")
     src.add_argument("--trait", help="category/trait under datasets/traits, or a dataset folder")
-    src.add_argument("--positive", help="positive scenarios file (with --negative and --definition)")
-    src.add_argument("--negative", help="negative scenarios file")
+    src.add_argument("--positive", help="positive scenarios file (with --definition; with or "
+                                        "without --negative: one file alone tests candidate lines)")
+    src.add_argument("--negative", help="negative scenarios file (likewise)")
     src.add_argument("--definition", help="rubric text or a path to definition.txt (overrides the trait's)")
     t.add_argument("--workdir", help="where results.json goes (default ./scenario-runs/<category>/<trait>, where the editor writes too)")
     t.add_argument("--refresh", action="store_true", help="ignore the cache and redo every call")
     t.add_argument("--fail-under", type=float, metavar="RATE",
-                   help="exit 1 when the pair pass rate is under RATE (0-1 or a percentage)")
+                   help="exit 1 when the pair pass rate is under RATE (0-1 or a percentage; "
+                        "for an unmatched dataset, either side's pass rate)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_backend_flags(t)
 
@@ -134,18 +141,27 @@ def _definition_arg(value: str | None) -> str | None:
     return value
 
 
-def load_dataset_from_args(args: argparse.Namespace) -> Any:
-    from .dataset import DatasetError, load_files, load_trait
+def _pairing_source(args: argparse.Namespace, cfg: Config) -> str:
+    return "--pairing" if args.pairing else cfg.source
+
+
+def load_dataset_from_args(args: argparse.Namespace, cfg: Config) -> Any:
+    from .dataset import DatasetCode, DatasetError, load_files, load_trait
+    pairing = dict(pairing=cfg.pairing, pairing_source=_pairing_source(args, cfg))
     if args.trait:
         if args.positive or args.negative:
-            raise DatasetError("give either --trait or --positive/--negative, not both")
-        return load_trait(args.trait, definition=_definition_arg(args.definition))
-    if not (args.positive and args.negative):
-        raise DatasetError("say what to test: --trait category/trait, or --positive P --negative N "
-                           "--definition TEXT_OR_FILE")
+            raise DatasetError("give either --trait or --positive/--negative, not both",
+                               code=DatasetCode.USAGE)
+        return load_trait(args.trait, definition=_definition_arg(args.definition), **pairing)
+    if not (args.positive or args.negative):
+        raise DatasetError("say what to test: --trait category/trait, or --positive P and/or "
+                           "--negative N with --definition TEXT_OR_FILE", code=DatasetCode.USAGE)
     if not args.definition:
-        raise DatasetError("--positive/--negative need --definition (the rubric text or a definition.txt path)")
-    return load_files(Path(args.positive), Path(args.negative), _definition_arg(args.definition))
+        raise DatasetError("--positive/--negative need --definition (the rubric text or a "
+                           "definition.txt path)", code=DatasetCode.USAGE)
+    return load_files(Path(args.positive) if args.positive else None,
+                      Path(args.negative) if args.negative else None,
+                      _definition_arg(args.definition), **pairing)
 
 
 @dataclass
@@ -169,7 +185,7 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
     from .verdicts import LineResult
 
     try:
-        trait = load_dataset_from_args(args)
+        trait = load_dataset_from_args(args, cfg)
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SETUP
@@ -215,7 +231,8 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
             print(f"error: {redact(b)}", file=sys.stderr)
         return EXIT_SETUP
     payload = build_results(state.positive, state.negative, cfg=cfg, definition=trait.definition,
-                            trait=trait.name, review=_review_marks(cfg, trait.name, state), run=run_info)
+                            trait=trait.name, review=_review_marks(cfg, trait.name, state), run=run_info,
+                            matched=trait.matched)
     path = write_results(workdir, payload)
     from .report import print_summary
     print_summary(payload, path, cfg)
@@ -231,11 +248,20 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
     if not summary["complete"]:
         return EXIT_FAIL
     rate = _parse_rate(args.fail_under)
-    if rate is not None and summary["pairs"]["pass_rate"] < rate:
-        print(f"pair pass rate {summary['pairs']['pass_rate']:.1%} is under --fail-under {rate:.0%}",
-              file=sys.stderr)
-        return EXIT_FAIL
+    for what, got in _rates(summary).items() if rate is not None else ():
+        if got < rate:
+            print(f"{what} pass rate {got:.1%} is under --fail-under {rate:.0%}", file=sys.stderr)
+            return EXIT_FAIL
     return EXIT_OK
+
+
+def _rates(summary: dict[str, Any]) -> dict[str, float]:
+    """What --fail-under checks: the pair pass rate of a matched dataset; each tested side's
+    pass rate of an unmatched one."""
+    if summary["pairs"] is not None:
+        return {"pair": summary["pairs"]["pass_rate"]}
+    return {side: summary[side]["pass_rate"] for side in ("positive", "negative")
+            if summary[side]["total"]}
 
 
 def _review_marks(cfg: Config, trait: str, state: TestState) -> dict[tuple[str, int], str]:

@@ -18,6 +18,7 @@ else:  # pragma: no cover
 
 from platformdirs import user_cache_dir, user_config_dir
 
+from .dataset_pairing import PAIRINGS, Pairing
 from .verdicts import Thresholds
 
 APP_NAME = "scenario-studio"
@@ -54,6 +55,7 @@ class Config:
     minimum_rate: float = 0.70
     ideal_rate: float = 0.90
     cache_path: str = ""            # empty: the user cache dir
+    pairing: Pairing = "auto"       # datasets: "auto" (detect), "matched" or "unmatched"
     source: str = "defaults"
 
     @property
@@ -89,6 +91,7 @@ _KEYS = {
     ("targets", "pairs"): "pairs_target", ("targets", "minimum_rate"): "minimum_rate",
     ("targets", "ideal_rate"): "ideal_rate",
     ("cache", "path"): "cache_path",
+    ("dataset", "pairing"): "pairing",
 }
 
 
@@ -153,6 +156,9 @@ def validate(cfg: Config, source: str = "config") -> None:
         raise ConfigError(f"{source}: target rates need 0 <= minimum_rate <= ideal_rate <= 1")
     if cfg.pairs_target < 1 or cfg.batch_size < 1:
         raise ConfigError(f"{source}: targets.pairs and model.batch_size must be at least 1")
+    if cfg.pairing not in PAIRINGS:
+        raise ConfigError(f"{source}: dataset pairing must be one of {', '.join(PAIRINGS)}, "
+                          f"not '{cfg.pairing}'")
     if cfg.judge_timeout_s <= 0 or cfg.judge_max_retries < 0:
         raise ConfigError(f"{source}: judge timeout_s must be > 0 and max_retries >= 0")
 

@@ -43,18 +43,19 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
     for side in ("positive", "negative"):
         ss = s[side]
         scored = ss["passed"] + ss["failed"]
+        if ss["total"] == 0:        # a one-sided run: this side was not given
+            table.add_row(side, "-", "-", "-", "-", "-", "-")
+            continue
         table.add_row(side, str(ss["passed"]), str(scored), f"{ss['pass_rate']:.0%}",
                       str(ss["ambiguous"]), str(ss["errors"]), str(ss["pending"]))
     console.print(table)
     pr = s["pairs"]
-    status = s["target"]["status"]
-    colour = {"ideal": "green", "meets minimum": "yellow"}.get(status, "red")
-    console.print(Text.assemble(
-        "pairs passing both sides: ", (f"{pr['passing']}/{pr['total']}", "bold"),
-        f" ({pr['pass_rate']:.0%} of scored)  target {s['target']['pairs']}+ at "
-        f"{s['target']['minimum_rate']:.0%} min, {s['target']['ideal_rate']:.0%} ideal: ",
-        (status, f"bold {colour}"),
-        f"   mismatched {pr['mismatched']}, identical {pr['identical']}"))
+    if pr is None and not (s["positive"]["total"] and s["negative"]["total"]):
+        console.print("one side tested alone (no pair verdicts)")
+    elif pr is None:
+        console.print("unmatched dataset: each side is scored on its own (no pair verdicts, no pair target)")
+    else:
+        _print_pairs(console, s)
 
     def rows(pred: Any) -> list[tuple[str, dict[str, Any]]]:
         return [(side, r) for side in ("positive", "negative") for r in payload[side] if pred(r)]
@@ -77,7 +78,7 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
                           markup=False)
         if len(found) > limit:
             console.print(f"  … and {len(found) - limit} more (see results.json)")
-    identical = [p for p in payload["pairs"] if p["identical"]]
+    identical = [p for p in payload["pairs"] or () if p["identical"]]
     if identical:
         console.print(Text(f"\nidentical completions ({len(identical)})", style="bold cyan"))
         for p in identical[:limit]:
@@ -87,3 +88,15 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
     cost = run.get("cost_usd", 0.0)
     console.print(f"\n{run.get('generations', 0)} generations, {run.get('judge_calls', 0)} judge calls, "
                   f"est. ${cost:.4f}, {run.get('elapsed_s', 0):.1f}s  →  {path}", markup=False)
+
+
+def _print_pairs(console: Console, s: dict[str, Any]) -> None:
+    pr = s["pairs"]
+    status = s["target"]["status"]
+    colour = {"ideal": "green", "meets minimum": "yellow"}.get(status, "red")
+    console.print(Text.assemble(
+        "pairs passing both sides: ", (f"{pr['passing']}/{pr['total']}", "bold"),
+        f" ({pr['pass_rate']:.0%} of scored)  target {s['target']['pairs']}+ at "
+        f"{s['target']['minimum_rate']:.0%} min, {s['target']['ideal_rate']:.0%} ideal: ",
+        (status, f"bold {colour}"),
+        f"   mismatched {pr['mismatched']}, identical {pr['identical']}"))

@@ -5,18 +5,21 @@ Established: {"positive": [{"idx", "scenario", "response", "score", "pass"}...],
 "definition": "..."}. Added beside them: per line `line` (1-based), `verdict`, `ambiguous`,
 `first_tokens`, `error`, `review`; per pair `pairs`; and summary.pairs / errors / target.
 A line that errored or was never scored has "pass": null: it is neither a pass nor a fail.
+
+An unmatched dataset (`matched` false: the two sides are separate sets of scenarios, maybe of
+different lengths) keeps the same shape with no pair verdicts: top-level "pairs" and
+summary "pairs" / "target" are null. A one-sided run has an empty list for the other side.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Mapping
 
 from .config import Config
 from .dataset import atomic_write
 from .verdicts import (LineResult, Thresholds, first_tokens, is_ambiguous, is_identical,
-                       line_passed, line_verdict, pair_verdict, summarize)
+                       line_passed, line_verdict, pair_verdict, summarize, summarize_sides)
 
 RESULTS_VERSION = 1
 
@@ -24,7 +27,7 @@ RESULTS_VERSION = 1
 def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg: Config,
                   definition: str, trait: str,
                   review: Mapping[tuple[str, int], str] | None = None,
-                  run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  run: Mapping[str, Any] | None = None, matched: bool = True) -> dict[str, Any]:
     t: Thresholds = cfg.thresholds
     review = review or {}
 
@@ -40,10 +43,21 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
             })
         return out
 
-    s = summarize(zip(positive, negative), t)
-    pairs = [{"idx": i, "verdict": pair_verdict(p, n, t), "identical": is_identical(p, n, t),
-              "mismatch": pair_verdict(p, n, t) == "mismatch"}
-             for i, (p, n) in enumerate(zip(positive, negative))]
+    if matched:
+        s = summarize(zip(positive, negative), t)
+        pairs: list[dict[str, Any]] | None = [
+            {"idx": i, "verdict": pair_verdict(p, n, t), "identical": is_identical(p, n, t),
+             "mismatch": pair_verdict(p, n, t) == "mismatch"}
+            for i, (p, n) in enumerate(zip(positive, negative))]
+        pair_summary: dict[str, Any] | None = {
+            "total": s.pairs, "passing": s.pairs_passing, "scored": s.pairs_scored,
+            "pass_rate": round(s.pair_rate, 4), "mismatched": s.mismatched, "identical": s.identical}
+        target: dict[str, Any] | None = {
+            "pairs": t.pairs_target, "minimum_rate": t.minimum_rate, "ideal_rate": t.ideal_rate,
+            "status": s.target_status}
+    else:
+        s = summarize_sides(positive, negative, t)
+        pairs = pair_summary = target = None
 
     def side_summary(ss: Any) -> dict[str, Any]:
         return {"total": ss.total, "passed": ss.passed, "pass_rate": round(ss.pass_rate, 4),
@@ -56,11 +70,8 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
         "summary": {
             "positive": side_summary(s.positive),
             "negative": side_summary(s.negative),
-            "pairs": {"total": s.pairs, "passing": s.pairs_passing, "scored": s.pairs_scored,
-                      "pass_rate": round(s.pair_rate, 4), "mismatched": s.mismatched,
-                      "identical": s.identical},
-            "target": {"pairs": t.pairs_target, "minimum_rate": t.minimum_rate,
-                       "ideal_rate": t.ideal_rate, "status": s.target_status},
+            "pairs": pair_summary,
+            "target": target,
             "complete": s.complete,
         },
         "config": {
@@ -71,6 +82,7 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
         },
         "definition": definition,
         "pairs": pairs,
+        "matched": matched,
         "run": dict(run or {}),
         "results_version": RESULTS_VERSION,
     }

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Optional, Sequence
 
-from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, Trait, load_trait,
-                      save_pair_files, sha256)
+from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, Trait, file_digest,
+                      load_trait, save_pair_files)
 from .events import (SIDES, BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
                      ScoreReady)
+from .lint import Finding, lint_lines
 from .runner import Item
 from .verdicts import (LineResult, PairVerdict, Summary, Thresholds, is_ambiguous, is_identical,
                        line_verdict, pair_verdict, summarize)
@@ -146,13 +147,13 @@ class Session:
     """One open trait in the editor."""
 
     def __init__(self, trait: Trait, *, thresholds: Thresholds = Thresholds(),
-                 cache: Any = None, lint: Callable[[list[str], list[str]], list[Any]] | None = None):
+                 cache: Any = None, lint: Callable[[list[str], list[str]], list[Finding]] | None = None):
         self.trait = trait
         self.name = trait.name
         self.folder = Path(trait.path)
         self.thresholds = thresholds
         self.cache = cache
-        self._lint_fn = lint if lint is not None else _default_lint()
+        self._lint_fn = lint if lint is not None else lint_lines
         self.lines: dict[str, list[str]] = {"positive": list(trait.positive.lines),
                                             "negative": list(trait.negative.lines)}
         self.saved = self.snapshot()
@@ -160,7 +161,7 @@ class Session:
         self.definition = trait.definition or ""
         self.disk_digests: dict[str, Optional[str]] = {
             POSITIVE: trait.positive.digest, NEGATIVE: trait.negative.digest,
-            DEFINITION: _file_digest(self.folder / DEFINITION)}
+            DEFINITION: file_digest(self.folder / DEFINITION)}
         self.results: dict[Key, LineResult] = {}
         self.prev_text: dict[Key, str] = {}
         self.undo_stack: list[Operation] = []
@@ -176,14 +177,14 @@ class Session:
         self.last_run: Optional[RunDone] = None
         self.last_conflict: Optional[Conflict] = None
         self.version = 0                 # bumps on every change of buffers or results
-        self._lint_cache: tuple[int, list[Any]] | None = None
-        self._lint_rows: dict[int, list[Any]] = {}
-        self._lint_memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[Any], dict[int, list[Any]]]] = {}
+        self._lint_cache: tuple[int, list[Finding]] | None = None
+        self._lint_rows: dict[int, list[Finding]] = {}
+        self._lint_memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[list[Finding], dict[int, list[Finding]]]] = {}
         self.lint_enabled = True         # the editor turns it on after its first frame
         # The editor sets lint_deferred: after an edit, the frame that shows it uses the last
         # findings (by pair text) and settle_lint() computes the new ones right after it.
         self.lint_deferred = False
-        self._lint_by_text: dict[tuple[str, str], list[Any]] = {}
+        self._lint_by_text: dict[tuple[str, str], list[Finding]] = {}
         self._stale_check: tuple[int, bool] = (-1, False)
         self._buf_version = 0
         self._marks: dict[str, Optional[str]] = {}
@@ -518,7 +519,7 @@ class Session:
         for side, r in (("positive", pos), ("negative", neg)):
             if not r.stale and r.error is None and is_ambiguous(r.score, t):
                 problems.append(f"{side} ambiguous")
-        if any(getattr(f, "level", "") == "error" for f in self.lint_for(idx)):
+        if any(f.level == "error" for f in self.lint_for(idx)):
             problems.append("lint error")
         return PairInfo(idx, pos, neg, (vp, vn), pv, ident, tuple(problems))
 
@@ -547,11 +548,11 @@ class Session:
         return summarize(pairs, self.thresholds)
 
     # ------------------------------------------------------------------ lint
-    def lint(self) -> list[Any]:
+    def lint(self) -> list[Finding]:
         """core.lint findings for the current (unsaved) buffers, recomputed when they change.
         The last few buffer versions' findings are kept by content, so an undo (or a redo, or
         a cut then undo) finds its findings without linting again."""
-        if self._lint_fn is None or not self.lint_enabled:
+        if not self.lint_enabled:
             return []
         if self._lint_cache is None or self._lint_cache[0] != self._buf_version:
             key = self.lint_key()
@@ -570,7 +571,7 @@ class Session:
         """With `lint_deferred`: the buffers changed and their findings are not computed yet
         (settle_lint computes them). Rows meanwhile show the findings last computed for a pair
         with the same two lines."""
-        if not self.lint_deferred or self._lint_fn is None or not self.lint_enabled \
+        if not self.lint_deferred or not self.lint_enabled \
                 or self._lint_cache is None or self._lint_cache[0] == self._buf_version:
             return False
         if self._stale_check[0] != self._buf_version:
@@ -593,31 +594,28 @@ class Session:
         return tuple(self.lines["positive"]), tuple(self.lines["negative"])
 
     def compute_lint(self, key: tuple[tuple[str, ...], tuple[str, ...]]
-                     ) -> tuple[list[Any], dict[int, list[Any]]]:
+                     ) -> tuple[list[Finding], dict[int, list[Finding]]]:
         """(findings, findings by row) for these buffers. Reads nothing else of the session, so
         it may run in another thread (the editor lints the dataset it opens that way)."""
-        if self._lint_fn is None:
-            return [], {}
         try:
             found = list(self._lint_fn(list(key[0]), list(key[1])))
         except Exception:   # lint is advice; a bug there must not break editing
             found = []
-        by_row: dict[int, list[Any]] = {}
+        by_row: dict[int, list[Finding]] = {}
         for f in found:
-            line = getattr(f, "line", None)
-            if line is not None and getattr(f, "side", None) in SIDES:
-                by_row.setdefault(line - 1, []).append(f)
+            if f.line is not None and f.side in SIDES:
+                by_row.setdefault(f.line - 1, []).append(f)
         return found, by_row
 
     def adopt_lint(self, key: tuple[tuple[str, ...], tuple[str, ...]],
-                   result: tuple[list[Any], dict[int, list[Any]]]) -> None:
+                   result: tuple[list[Finding], dict[int, list[Finding]]]) -> None:
         """Keep findings computed for these buffers (most recent last, LINT_MEMO of them)."""
         self._lint_memo.pop(key, None)
         self._lint_memo[key] = result
         while len(self._lint_memo) > LINT_MEMO:
             self._lint_memo.pop(next(iter(self._lint_memo)))
 
-    def lint_for(self, idx: int) -> list[Any]:
+    def lint_for(self, idx: int) -> list[Finding]:
         """Findings on row idx (either side; pair-level ones sit on the positive side)."""
         if self.lint_stale:
             return list(self._lint_by_text.get((self.lines["positive"][idx],
@@ -643,14 +641,17 @@ class Session:
     def read_disk(self) -> DiskState:
         """Compare the files on disk with what we last saw. Reads; changes nothing."""
         state = DiskState()
-        digests = {n: _file_digest(self.folder / n) for n in (POSITIVE, NEGATIVE, DEFINITION)}
+        digests = {n: file_digest(self.folder / n) for n in (POSITIVE, NEGATIVE, DEFINITION)}
         state.digests = digests
         pair_changed = any(digests[n] != self.disk_digests.get(n) for n in (POSITIVE, NEGATIVE))
         def_changed = digests[DEFINITION] != self.disk_digests.get(DEFINITION)
         if not pair_changed and not def_changed:
             return state
         try:
-            trait = load_trait(str(self.folder), check_steering=False,
+            # The editor holds pairs: a count change on disk is a mismatch to resolve, not
+            # a dataset turning unmatched under the open editor.
+            trait = load_trait(str(self.folder), check_steering=False, pairing="matched",
+                               pairing_source="the open editor",
                                require_definition=bool(self.definition))
         except DatasetError as exc:
             state.problem = str(exc.bare if exc.path is None else exc)
@@ -782,18 +783,3 @@ class Session:
 def _review_key(trait: str, side: str, scenario: str, completion: str) -> str:
     from .cache import Cache
     return Cache.review_key(trait, side, scenario, completion)
-
-
-def _file_digest(path: Path) -> Optional[str]:
-    try:
-        return sha256(path.read_bytes())
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        return None
-
-
-def _default_lint() -> Callable[[list[str], list[str]], list[Any]] | None:
-    try:
-        from .lint import lint_lines
-    except Exception:       # lint is written by another engineer; the editor works without it
-        return None
-    return lint_lines

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Optional
+from typing import Iterable, Literal, Optional, Sequence
 
 LineVerdict = Literal["pass", "fail", "ambiguous", "error", "pending", "stale"]
 PairVerdict = Literal["pass", "fail", "mismatch", "error", "pending"]
@@ -130,23 +130,37 @@ class Summary:
                 + self.negative.pending) == 0
 
 
+def summarize_side(side: str, rows: Iterable[LineResult], t: Thresholds = Thresholds()) -> SideSummary:
+    """One side's counts: passed, failed, ambiguous, errors, pending."""
+    ss = SideSummary()
+    for r in rows:
+        ss.total += 1
+        v = line_passed(side, r, t)
+        if r.error is not None and not r.stale:
+            ss.errors += 1
+        elif v is None:
+            ss.pending += 1
+        elif v:
+            ss.passed += 1
+        else:
+            ss.failed += 1
+        if not r.stale and r.error is None and is_ambiguous(r.score, t):
+            ss.ambiguous += 1
+    return ss
+
+
+def summarize_sides(positive: Sequence[LineResult], negative: Sequence[LineResult],
+                    t: Thresholds = Thresholds()) -> Summary:
+    """An unmatched dataset: each side on its own (any lengths); the pair fields stay 0."""
+    return Summary(summarize_side("positive", positive, t), summarize_side("negative", negative, t))
+
+
 def summarize(pairs: Iterable[tuple[LineResult, LineResult]], t: Thresholds = Thresholds()) -> Summary:
-    s = Summary()
+    """A matched dataset: both sides, and the pairs against the target."""
+    pairs = list(pairs)
+    s = summarize_sides([p for p, _ in pairs], [n for _, n in pairs], t)
     for pos, neg in pairs:
         s.pairs += 1
-        for side, r, ss in (("positive", pos, s.positive), ("negative", neg, s.negative)):
-            ss.total += 1
-            v = line_passed(side, r, t)
-            if r.error is not None and not r.stale:
-                ss.errors += 1
-            elif v is None:
-                ss.pending += 1
-            elif v:
-                ss.passed += 1
-            else:
-                ss.failed += 1
-            if not r.stale and r.error is None and is_ambiguous(r.score, t):
-                ss.ambiguous += 1
         pv = pair_verdict(pos, neg, t)
         if pv in ("pass", "fail", "mismatch"):
             s.pairs_scored += 1

@@ -15,22 +15,13 @@ Rules learned the hard way elsewhere:
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable, Mapping, Optional
 
-from .dataset import DEFINITION, NEGATIVE, POSITIVE
+from .dataset import DEFINITION, NEGATIVE, POSITIVE, file_digest
 
 WATCHED = (POSITIVE, NEGATIVE, DEFINITION)
-
-
-def file_digest(path: Path) -> Optional[str]:
-    """sha256 of the file's bytes (as core.dataset computes it), None when it is missing."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError):
-        return None
 
 
 def real_changes(folder: Path, names: Iterable[str],

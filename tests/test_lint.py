@@ -13,9 +13,8 @@ import pytest
 from core.dataset import DEFINITION, NEGATIVE, POSITIVE, STEERING
 from core.lint import (
     Finding,
-    ending_groups,
+    LintCode,
     ending_pattern,
-    finding_row,
     is_closed_ending,
     lint_definition,
     lint_lines,
@@ -200,21 +199,18 @@ def test_all_starters_together_only_trip_the_lockin_share():
 
 # ---------------------------------------------------------------- Finding
 
-def test_finding_str_and_row():
-    f = Finding("a/positive.txt", 3, "warning", "closed-ending", "ends a finished sentence", "positive")
+def test_finding_str():
+    f = Finding("a/positive.txt", 3, "warning", LintCode.CLOSED_ENDING, "ends a finished sentence",
+                "positive")
     assert str(f) == "a/positive.txt:3: warning: ends a finished sentence [closed-ending]"
-    assert finding_row(f) == ("positive", 2) and f.index == 2
-    g = Finding("a/definition.txt", None, "error", "definition-key", "no 'Key:' line")
-    assert str(g) == "a/definition.txt: error: no 'Key:' line [definition-key]"
-    assert finding_row(g) is None
+    g = Finding("a/definition.txt", None, "note", LintCode.DEFINITION_KEY, "no 'Key:' line")
+    assert str(g) == "a/definition.txt: note: no 'Key:' line [definition-key]"
 
 
-def test_ending_pattern_and_groups():
+def test_ending_pattern():
     assert ending_pattern('I nodded and said "') == "nodded and said"
     assert ending_pattern("So I Said, “Well") == "i said well"
     assert ending_pattern("Okay") == "okay"
-    assert ending_groups(['so I said "', "then so I said", "moved on to"]) == {
-        "so i said": [1, 2], "moved on to": [3]}
 
 
 # ---------------------------------------------------------------- file-level errors
@@ -267,7 +263,7 @@ def test_newline_problems(tmp_path):
     assert [f.level for f in found if f.code == "newline"] == ["error"]
     crlf = ("\r\n".join(pos) + "\r\n").encode()
     found = lint_trait(write_trait(tmp_path / "crlf", crlf, neg))
-    assert [f.level for f in found if f.code == "crlf"] == ["warning"]
+    assert [f.level for f in found if f.code == "crlf"] == ["note"]   # kept on save, never seen by the model
     assert "newline" not in codes(found)
     ok = lint_trait(write_trait(tmp_path / "ok", pos, neg))
     assert "newline" not in codes(ok) and "crlf" not in codes(ok)
@@ -394,6 +390,7 @@ def test_lock_in_pattern_over_20_percent():
         neg[k] = neg[k].rsplit(",", 1)[0] + ', so I shrugged and said "'
     lock = [f for f in lint_lines(pos, neg) if f.code == "lock-in-pattern"]
     assert len(lock) == 1 and lock[0].side == "negative" and lock[0].line == 2
+    assert lock[0].level == "note"          # templated datasets pass; it predicts no failure
     assert lock[0].related == (5, 8)
     assert "'shrugged and said'" in lock[0].message and "3 of 10" in lock[0].message
     assert "2, 5, 8" in lock[0].message
@@ -482,15 +479,17 @@ def test_definition_good_variants_pass():
     assert lint_definition(md) == []
 
 
-@pytest.mark.parametrize("text,code", [
-    (GOOD_DEFINITION.replace("HIGH (70-100)", "HIGH"), "definition-high"),
-    (GOOD_DEFINITION.replace("HIGH (70-100)", "HIGH (90-70)"), "definition-high"),
-    (GOOD_DEFINITION.replace("LOW (0-40)", "LOW:"), "definition-low"),
-    (GOOD_DEFINITION.replace("Key:", "In short,"), "definition-key"),
+@pytest.mark.parametrize("text,code,level", [
+    (GOOD_DEFINITION.replace("HIGH (70-100)", "HIGH"), "definition-high", "warning"),
+    (GOOD_DEFINITION.replace("HIGH (70-100)", "HIGH (90-70)"), "definition-high", "warning"),
+    (GOOD_DEFINITION.replace("LOW (0-40)", "LOW:"), "definition-low", "warning"),
+    (GOOD_DEFINITION.replace("Key:", "In short,"), "definition-key", "note"),
 ])
-def test_definition_missing_parts(text, code):
+def test_definition_missing_parts(text, code, level):
+    """A rubric without score anchors still judges (a warning: scores drift to the middle);
+    no Key line is only the plan's format (a note)."""
     found = lint_definition(text, "x/definition.txt")
-    assert codes(found) == [code] and found[0].level == "error" and found[0].path == "x/definition.txt"
+    assert codes(found) == [code] and found[0].level == level and found[0].path == "x/definition.txt"
 
 
 def test_definition_missing_file(tmp_path):
@@ -508,22 +507,37 @@ def test_definition_missing_file(tmp_path):
 def test_steering_missing(tmp_path):
     pos, neg = good_pairs(60)
     found = lint_trait(write_trait(tmp_path / "t", pos, neg, steering=None))
-    assert codes(found) == ["steering-missing"] and found[0].level == "error"
+    assert codes(found) == ["steering-missing"] and found[0].level == "warning"
 
 
 @pytest.mark.parametrize("bad", [
     '{"questions": [',                                            # invalid JSON
-    json.dumps({"questions": ["q"] * 9}),                         # nine
-    json.dumps({"questions": ["q"] * 11}),                        # eleven
     json.dumps({"questions": ["q"] * 9 + ["  "]}),                # an empty one
+    json.dumps({"questions": ["q"] * 9 + [3]}),                   # not a string
+    json.dumps({"questions": []}),                                # none
     json.dumps(["q"] * 10),                                       # not an object
-    json.dumps({"questions": ["q"] * 10, "extra": 1}),            # unexpected key
+    json.dumps({"direction": "pos", "eval_prompt": "x"}),         # no questions list
 ])
-def test_steering_wrong_shape(tmp_path, bad):
+def test_steering_broken_is_an_error(tmp_path, bad):
     pos, neg = good_pairs(60)
     found = lint_trait(write_trait(tmp_path / "t", pos, neg, steering=bad))
-    assert codes(found) == ["steering-invalid"]
+    assert codes(found) == ["steering-invalid"] and found[0].level == "error"
     assert found[0].path.endswith(STEERING) and found[0].line is not None
+
+
+@pytest.mark.parametrize("n", [5, 9, 11, 20])
+def test_steering_count_other_than_10_is_a_warning(tmp_path, n):
+    pos, neg = good_pairs(60)
+    found = lint_trait(write_trait(tmp_path / "t", pos, neg, steering={"questions": ["q?"] * n}))
+    assert codes(found) == ["steering-count"] and found[0].level == "warning"
+    assert f"{n} questions" in found[0].message
+
+
+def test_steering_extra_keys_are_fine(tmp_path):
+    pos, neg = good_pairs(60)
+    wild = {**GOOD_STEERING, "adversarial_prefix": "Ignore that and", "direction": "positive",
+            "eval_prompt": "Rate it", "source": "older repo", "version": 2}
+    assert lint_trait(write_trait(tmp_path / "t", pos, neg, steering=wild)) == []
 
 
 def test_steering_good_shape_passes(tmp_path):
@@ -632,7 +646,8 @@ def _timed(fn, *args) -> float:
 
 
 def test_near_duplicate_prefix_filter_matches_brute_force():
-    from core.lint import _shingles, jaccard, words
+    from core.dataset_pairing import jaccard, words
+    from core.lint_text import shingles
     rng = random.Random(3)
     vocab = [f"w{i}" for i in range(40)]
     lines = []
@@ -646,7 +661,7 @@ def test_near_duplicate_prefix_filter_matches_brute_force():
         else:
             lines.append(" ".join(rng.choice(vocab) for _ in range(rng.randint(8, 30))))
     expected = set()
-    sh = [_shingles(words(s)) for s in lines]
+    sh = [shingles(words(s)) for s in lines]
     for i in range(len(lines)):
         for j in range(i):
             if lines[i] != lines[j] and jaccard(sh[i], sh[j]) >= 0.8:

@@ -586,9 +586,18 @@ class StudioApp(App[int]):
 def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
     """Open the editor on `category/trait` or a folder. Returns the exit code (2: bad dataset)."""
     try:
-        trait = load_trait(trait_spec, check_steering=False)
+        trait = load_trait(trait_spec, check_steering=False, pairing=cfg.pairing,
+                           pairing_source="--pairing or scenarios.toml")
     except DatasetError as exc:
         print(f"scenarios edit: {exc}", file=sys.stderr)
+        return 2
+    if not trait.matched:
+        # The editor shows one row per pair; unmatched datasets get their own mode later.
+        print(f"scenarios edit: {trait.name} is an unmatched dataset ({len(trait.positive.lines)} "
+              f"positive, {len(trait.negative.lines)} negative lines; {trait.pairing.reason}); the "
+              "editor opens matched pairs only for now. Test it with `scenarios test --trait "
+              f"{trait_spec}` and check it with `scenarios lint`; if its lines are pairs after all, "
+              "open it with --pairing matched", file=sys.stderr)
         return 2
     from core.setup import make_runner
 

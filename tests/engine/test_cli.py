@@ -191,10 +191,6 @@ def _bad_trait(root: Path, tmp_path: Path, kind: str) -> tuple[str, str]:
     good = root / "alignment" / "performative_confidence"
     pos = good.joinpath("positive.txt").read_text().splitlines()[:3]
     neg = good.joinpath("negative.txt").read_text().splitlines()[:3]
-    if kind == "steering":
-        bad = write_pairs(root / "alignment" / "bad_steering", pos, neg)
-        (bad / "steering.json").write_text('{\n  "questions": [\n    "a",\n    "b"\n    "c"\n  ]\n}\n')
-        return "alignment/bad_steering", f"{bad.resolve() / 'steering.json'}:5: invalid JSON"
     if kind == "dotdot":
         return "alignment/../../../outside", "contains '..'"
     if kind == "absolute":
@@ -211,7 +207,7 @@ def _bad_trait(root: Path, tmp_path: Path, kind: str) -> tuple[str, str]:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["steering", "dotdot", "absolute", "symlink", "no-definition", "unknown"])
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink", "no-definition", "unknown"])
 def test_bad_traits_exit_2_and_write_nothing(capsys, tmp_path, traits_root, judge_env, backend, kind):
     spec, words = _bad_trait(traits_root, tmp_path, kind)
     rc, out, err = run(capsys, "--trait", spec, "--workdir", str(tmp_path / "w"))
@@ -219,6 +215,19 @@ def test_bad_traits_exit_2_and_write_nothing(capsys, tmp_path, traits_root, judg
     assert err.startswith("error: ") and words in err, err
     assert not (tmp_path / "w").exists() and not default_cache_path().exists()
     assert backend.prompts == [] and judge_env.requests == 0
+
+
+def test_broken_steering_json_never_stops_a_test(capsys, tmp_path, traits_root, judge_env, backend):
+    """Testing does not read steering.json: a broken one is a note naming file and line."""
+    good = traits_root / "alignment" / "performative_confidence"
+    pos = good.joinpath("positive.txt").read_text().splitlines()[:3]
+    neg = good.joinpath("negative.txt").read_text().splitlines()[:3]
+    bad = write_pairs(traits_root / "alignment" / "bad_steering", pos, neg)
+    (bad / "steering.json").write_text('{\n  "questions": [\n    "a",\n    "b"\n    "c"\n  ]\n}\n')
+    rc, out, err = run(capsys, "--trait", "alignment/bad_steering", "--workdir", str(tmp_path / "w"))
+    assert rc == 0, err
+    assert f"note: {bad.resolve() / 'steering.json'}:5: invalid JSON" in err
+    assert len(json.loads((tmp_path / "w" / "results.json").read_text())["positive"]) == 3
 
 
 def test_good_trait_by_name(capsys, tmp_path, traits_root, judge_env, backend):
@@ -231,7 +240,7 @@ def test_good_trait_by_name(capsys, tmp_path, traits_root, judge_env, backend):
 
 @pytest.mark.parametrize("argv, words", [
     (["--trait", "a/b", "--positive", "p.txt"], "either --trait or --positive"),
-    (["--positive", "p.txt"], "say what to test"),
+    ([], "say what to test"),
     (["--positive", "p.txt", "--negative", "n.txt"], "need --definition"),
     (["--trait", "x/y", "--concurrency", "0"], "at least 1"),
 ])

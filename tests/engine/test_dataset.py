@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.dataset import (DatasetError, check_pairing, load_files, load_trait, parse_lines,
+from core.dataset import (DatasetCode, DatasetError, check_pairing, load_files, load_trait, parse_lines,
                           parse_steering, read_lines, render_lines, resolve_trait)
 from tests.engine.helpers import DEFINITION, sample_pairs, write_pairs
 
@@ -22,22 +22,23 @@ def test_good_file_round_trips(tmp_path):
     assert parse_lines(b"a\nb", "x.txt").lines == ["a", "b"]
 
 
-@pytest.mark.parametrize("data, line, words", [
-    (b"\xef\xbb\xbfone\ntwo\n", 1, "byte-order mark"),
-    (b"one\ntw\xff\n", 2, "not valid UTF-8"),
-    (b"one\n\nthree\n", 2, "blank line"),
-    (b"one\ntwo\n   \n", 3, "blank line"),
-    (b"one\ntwo\n\n", 3, "blank line"),
-    (b"one\r\ntwo\nthree\r\n", 2, "mixed line endings"),
-    (b"one\ntwo\r\nthree\n", 2, "mixed line endings"),
-    (b"one\ntw\ro\n", 2, "carriage return"),
+@pytest.mark.parametrize("data, line, words, code", [
+    (b"\xef\xbb\xbfone\ntwo\n", 1, "byte-order mark", "encoding"),
+    (b"one\ntw\xff\n", 2, "not valid UTF-8", "encoding"),
+    (b"one\n\nthree\n", 2, "blank line", "blank-line"),
+    (b"one\ntwo\n   \n", 3, "blank line", "blank-line"),
+    (b"one\ntwo\n\n", 3, "blank line", "blank-line"),
+    (b"one\r\ntwo\nthree\r\n", 2, "mixed line endings", "newline"),
+    (b"one\ntwo\r\nthree\n", 2, "mixed line endings", "newline"),
+    (b"one\ntw\ro\n", 2, "carriage return", "newline"),
 ])
-def test_bad_bytes_name_file_and_line(tmp_path, data, line, words):
+def test_bad_bytes_name_file_and_line(tmp_path, data, line, words, code):
     path = tmp_path / "positive.txt"
     with pytest.raises(DatasetError) as ei:
         parse_lines(data, path)
     err = ei.value
     assert err.line == line and err.path == path
+    assert err.code == DatasetCode(code)        # typed: lint reports it without reading the text
     assert str(err).startswith(f"{path}:{line}: ")
     assert words in str(err)
 
@@ -48,6 +49,7 @@ def test_empty_and_missing_files(tmp_path):
     with pytest.raises(DatasetError) as ei:
         read_lines(tmp_path / "nope.txt")
     assert str(ei.value) == f"{tmp_path / 'nope.txt'}: is missing"
+    assert ei.value.code is DatasetCode.MISSING_FILE
     with pytest.raises(DatasetError, match="is a folder"):
         read_lines(tmp_path)
 
@@ -60,6 +62,7 @@ def test_mismatched_counts_name_the_unpartnered_lines(tmp_path):
     msg = str(ei.value)
     assert ei.value.path == tmp_path / "positive.txt" and ei.value.line == 3
     assert "has 4 lines but negative.txt has 2" in msg and "lines 3-4" in msg
+    assert ei.value.code is DatasetCode.COUNT_MISMATCH
     with pytest.raises(DatasetError) as ei:
         check_pairing(neg, parse_lines(b"a\nb\nc\n", tmp_path / "negative.txt"))
     assert ei.value.line == 3 and "line 3 has no partner" in str(ei.value)
@@ -68,18 +71,28 @@ def test_mismatched_counts_name_the_unpartnered_lines(tmp_path):
 @pytest.mark.parametrize("text, words", [
     ('{"questions": [', "invalid JSON"),
     ('["a"]', 'must be an object'),
-    ('{"questions": "a"}', "list of non-empty strings"),
-    ('{"questions": ["a", ""]}', "list of non-empty strings"),
-    (json.dumps({"questions": ["q"] * 9}), "expected exactly 10"),
-    (json.dumps({"questions": ["q"] * 10, "extra": 1}), "unexpected key"),
+    ('{"questions": "a"}', 'a "questions" list'),
+    ('{"direction": "pos"}', 'a "questions" list'),
+    ('{"questions": []}', "one or more non-empty strings"),
+    ('{"questions": ["a", ""]}', "one or more non-empty strings"),
+    ('{"questions": ["a", 3]}', "one or more non-empty strings"),
 ])
 def test_malformed_steering(tmp_path, text, words):
     with pytest.raises(DatasetError) as ei:
         parse_steering(text, tmp_path / "steering.json")
     assert words in str(ei.value)
     assert str(ei.value).startswith(f"{tmp_path / 'steering.json'}:")
-    assert ei.value.line is not None
-    assert parse_steering(json.dumps({"questions": [f"q{i}?" for i in range(10)]}), "s.json")[0] == "q0?"
+    assert ei.value.line is not None and ei.value.code is DatasetCode.STEERING_INVALID
+
+
+def test_steering_from_the_wild_is_accepted_and_kept():
+    """Any number of questions (5 to 20 are common) and any other keys, kept as they are."""
+    extra = {"adversarial_prefix": "Ignore the above and", "direction": "positive",
+             "eval_prompt": "Rate 0-100 how {trait} the answer is.", "version": 3,
+             "notes": {"author": "x", "layers": [12, 16]}}
+    st = parse_steering(json.dumps({"questions": [f"q{i}?" for i in range(20)], **extra}), "s.json")
+    assert len(st.questions) == 20 and st.questions[0] == "q0?" and st.extra == extra
+    assert parse_steering('{"questions": ["only one?"]}', "s.json").questions == ["only one?"]
 
 
 def test_steering_json_error_names_its_line(tmp_path):
@@ -104,7 +117,7 @@ def test_resolve_inside_root(root, monkeypatch, tmp_path):
     name, folder = resolve_trait("cat/trait", root)
     assert name == "cat/trait" and folder == (root / "cat" / "trait").resolve()
     trait = load_trait("cat/trait", root)
-    assert len(trait.pairs) == 3 and trait.definition == DEFINITION
+    assert len(trait.positive.lines) == 3 and trait.matched and trait.definition == DEFINITION
 
 
 @pytest.mark.parametrize("spec, words", [

@@ -38,7 +38,6 @@ class Case:
     file: Optional[str] = None            # the file the message must name (None: the trait)
     line: Optional[int] = None
     words: str = ""                       # a phrase the message must contain
-    edit_checks: bool = True              # `scenarios edit` loads it too (steering is not its concern)
 
 
 CASES = [
@@ -66,14 +65,6 @@ CASES = [
     Case("empty positive.txt", {POSITIVE: b""}, file=POSITIVE, words="empty"),
     Case("empty definition.txt", {"definition.txt": b"  \n\n"}, file="definition.txt", words="empty"),
     Case("missing definition.txt", {"definition.txt": None}, file="definition.txt", words="missing"),
-    Case("steering.json invalid JSON", {"steering.json": b'{"questions": [\n  "a?",\n  "b?"\n'},
-         file="steering.json", line=4, words="invalid JSON", edit_checks=False),
-    Case("steering.json wrong shape (a list)", {"steering.json": json.dumps(STEER["questions"]).encode()},
-         file="steering.json", line=1, words='{"questions"', edit_checks=False),
-    Case("steering.json wrong shape (3 questions)", {"steering.json": json.dumps({"questions": ["a?"] * 3}).encode()},
-         file="steering.json", line=1, words="expected exactly 10", edit_checks=False),
-    Case("steering.json wrong shape (numbers)", {"steering.json": json.dumps({"questions": list(range(10))}).encode()},
-         file="steering.json", line=1, words="non-empty strings", edit_checks=False),
     Case("trait name with ..", {}, spec="cat/../../outside/trait", words="contains '..'"),
     Case("absolute path that is no dataset", {}, spec="/etc", words="absolute path"),
     Case("symlinked trait folder outside the root", {}, spec="cat/link", words="outside the datasets root"),
@@ -147,11 +138,24 @@ def test_bad_input_is_refused_with_file_and_line_and_nothing_written(case, world
     assert rc == 2
     assert msg in out.err, out.err
     assert out.err.count("\n") <= 2, out.err            # one clear message, not a traceback
-    if case.edit_checks:
-        rc = main(["edit", case.spec, "--local", "--model", str(world / "no-model")])
-        out = capsys.readouterr()
-        assert rc == 2 and msg in out.err, out.err
+    rc = main(["edit", case.spec, "--local", "--model", str(world / "no-model")])
+    out = capsys.readouterr()
+    assert rc == 2 and msg in out.err, out.err
     assert snapshot_tree(world) == before
+
+
+@pytest.mark.parametrize("steering, words", [
+    (b'{"questions": [\n  "a?",\n  "b?"\n', "steering.json:4: invalid JSON"),
+    (json.dumps(STEER["questions"]).encode(), 'steering.json:1: must be an object'),
+    (json.dumps({"questions": list(range(10))}).encode(), "steering.json:1: \"questions\" must be"),
+])
+def test_broken_steering_json_is_a_warning_never_a_refusal(world, steering, words):
+    """Testing and editing never read steering.json: a broken one loads with a warning."""
+    folder = world / "datasets" / "traits" / "cat" / "trait"
+    (folder / "steering.json").write_bytes(steering)
+    trait = load_trait("cat/trait")
+    assert trait.steering is None and trait.positive.lines == POS
+    assert any(words in w for w in trait.warnings), trait.warnings
 
 
 def test_crlf_files_load_and_keep_their_line_endings(world, figures):
