@@ -41,6 +41,14 @@ def completion_identity(cfg: Any) -> dict[str, Any]:
             "decoder": "greedy-v1" if cfg.temperature == 0 else "sample-v1"}
 
 
+def batch_policy(cfg: Any) -> dict[str, Any]:
+    """How lines are grouped for decoding, recorded in results.json: in bf16 a line's greedy
+    completion can depend on the batch it was decoded in (docs/backends.md, batch invariance),
+    so a line re-tested alone may differ from the same line in a full run."""
+    return {"batch_size": cfg.batch_size, "order": "longest-first",
+            "batch_invariant": expected_precision(cfg) != "bfloat16"}
+
+
 def generating_transformers(cfg: Any) -> str:
     """The transformers version that will generate: the Modal image's pin, or the installed one."""
     if cfg.backend == "modal":
