@@ -12,7 +12,7 @@ import traceback
 
 import modal
 
-from core.backends.modal_settings import (CALL_TIMEOUT_S, HF_HOME, MEMORY_MIB, PINS, STARTUP_TIMEOUT_S,
+from core.backends.modal_settings import (CACHE_DIR, CALL_TIMEOUT_S, HF_HOME, MEMORY_MIB, PINS, STARTUP_TIMEOUT_S,
                                           WEIGHTS_VOLUME, scaledown_s)
 from core.backends.remote_errors import ModelLoadError, RemoteGenerationError, describe_load_failure
 
@@ -21,7 +21,6 @@ GPU = os.environ.get("SCENARIOS_MODAL_GPU", "H100")
 SCALEDOWN_S = scaledown_s()   # a bad value stops the deploy here, with the variable's name
 HF_SECRET = os.environ.get("SCENARIOS_MODAL_HF_SECRET", "huggingface")
 DEPLOY_HINT = "modal deploy -m core.backends.modal_app"
-CACHE_DIR = "/cache"
 
 app = modal.App(APP_NAME)
 

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from ..generation import Generated
 from . import BackendSetupError
-from .modal_settings import (CALL_TIMEOUT_S, HF_HOME, STARTUP_TIMEOUT_S, WEIGHTS_VOLUME, hub_cache_folder,
+from .modal_settings import (CACHE_DIR, CALL_TIMEOUT_S, HF_HOME, STARTUP_TIMEOUT_S, WEIGHTS_VOLUME, hub_cache_folder,
                              scaledown_s)
 from .remote_errors import ModelLoadError
 
@@ -110,7 +110,7 @@ class ModalBackend:
         """A first start downloads the weights (minutes); later ones only load them."""
         try:
             volume = modal.Volume.from_name(WEIGHTS_VOLUME)
-            hub = HF_HOME.removeprefix("/cache/") + "/hub"
+            hub = HF_HOME.removeprefix(CACHE_DIR + "/") + "/hub"   # the path inside the Volume
             names = {entry.path.rstrip("/").rsplit("/", 1)[-1] for entry in await volume.listdir.aio(hub)}
             cached = hub_cache_folder(self.model) in names
         except Exception as exc:

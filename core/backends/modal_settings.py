@@ -27,7 +27,8 @@ MEMORY_MIB = 16384
 SCALEDOWN_DEFAULT_S = 900
 SCALEDOWN_RANGE_S = (2, 3600)   # what Modal accepts for scaledown_window
 WEIGHTS_VOLUME = "scenario-studio-weights"
-HF_HOME = "/cache/hf"
+CACHE_DIR = "/cache"                # where the weights Volume is mounted in the container
+HF_HOME = f"{CACHE_DIR}/hf"
 
 
 class ModalSettingsError(ValueError):
