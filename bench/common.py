@@ -130,9 +130,6 @@ class InstantBackend:
         self.model = model
         self.prompts: list[str] = []
 
-    def identity(self) -> dict[str, Any]:
-        return {"model": self.model}
-
     async def prepare(self) -> None:
         return None
 

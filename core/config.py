@@ -161,6 +161,18 @@ def validate(cfg: Config, source: str = "config") -> None:
                           f"not '{cfg.pairing}'")
     if cfg.judge_timeout_s <= 0 or cfg.judge_max_retries < 0:
         raise ConfigError(f"{source}: judge timeout_s must be > 0 and max_retries >= 0")
+    if cfg.backend == "modal" and looks_like_local_model(cfg.model):
+        # The container downloads from the hub; it cannot see this machine's folders.
+        raise ConfigError(f"{source}: model {cfg.model!r} is a local folder, which a Modal container "
+                          "cannot read: give a Hugging Face hub id (e.g. meta-llama/Llama-3.1-8B), "
+                          "or generate here with --local")
+
+
+def looks_like_local_model(model: str) -> bool:
+    """A model folder on this machine rather than a hub id ("org/name" or "name")."""
+    if model.startswith((".", "~", "/")) or "\\" in model or model.count("/") > 1 or model.endswith("/"):
+        return True
+    return (Path(model).expanduser() / "config.json").is_file()
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -252,11 +252,13 @@ def load_model(model_id: str, device: str = "auto", dtype: str | None = None) ->
     torch_dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if dev == "cuda" else torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(model_id)
     tokenizer.padding_side = "left"
+    # device_map places each tensor on the device as it is read from the (memory-mapped) weight
+    # files, instead of building the whole model in host memory and copying it over: an 8B model
+    # would otherwise need 16 GB of host RAM on top of the GPU's copy.
     try:
-        model = AutoModelForCausalLM.from_pretrained(model_id, dtype=torch_dtype)
+        model = AutoModelForCausalLM.from_pretrained(model_id, dtype=torch_dtype, device_map=dev)
     except TypeError:  # transformers < 4.56 spells it torch_dtype
-        model = AutoModelForCausalLM.from_pretrained(model_id, torch_dtype=torch_dtype)
-    model.to(dev)
+        model = AutoModelForCausalLM.from_pretrained(model_id, torch_dtype=torch_dtype, device_map=dev)
     model.eval()
     return model, tokenizer
 

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from .backends import batch_policy, completion_identity
 from .config import Config
 from .dataset import atomic_write
 from .verdicts import (LineResult, Thresholds, first_tokens, is_ambiguous, is_identical,
@@ -78,7 +79,7 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
             "model": cfg.model, "backend": cfg.backend, "max_new_tokens": cfg.max_new_tokens,
             "temperature": cfg.temperature, "pos_threshold": t.positive, "neg_threshold": t.negative,
             "judge_model": cfg.judge_model, "judge_sees_scenario": cfg.judge_sees_scenario,
-            "trait": trait,
+            "trait": trait, "generation": completion_identity(cfg), "batching": batch_policy(cfg),
         },
         "definition": definition,
         "pairs": pairs,

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable, Sequence
 
-from .backends import BackendSetupError, expected_precision, generation_identity
+from .backends import BackendSetupError, completion_identity
 from .cache import Cache, content_key
 from .config import Config
 from .events import (BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
@@ -81,8 +81,7 @@ class Runner:
         self.backend_problem = backend_problem
         self.judge_problem = judge_problem
         self._run_ids = 0
-        self.identity = generation_identity(cfg.model, cfg.max_new_tokens, cfg.temperature,
-                                            cfg.chat_template, expected_precision(cfg))
+        self.identity = completion_identity(cfg)
 
     def set_definition(self, text: str) -> None:
         """definition.txt changed: later score lookups and judge calls use the new rubric
@@ -219,8 +218,9 @@ class Runner:
             emit(BackendStatus(backend.name, "not configured", str(exc)))
             return
         if cold and remote:
-            emit(BackendStatus(backend.name, "warming", "starting a GPU container; a cold start "
-                               "takes a minute or more, later runs reuse it"))
+            emit(BackendStatus(backend.name, "warming", getattr(backend, "cold_start_note", "") or
+                               "starting a GPU container; a cold start takes a minute or more, "
+                               "later runs reuse it"))
         # Longest prompts first so batches carry little padding.
         prompts = sorted(to_generate, key=len, reverse=True)
         size = max(1, self.cfg.batch_size)

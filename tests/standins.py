@@ -211,9 +211,6 @@ class CountingBackend:
         self.model = inner.model
         self.prompts: list[str] = []
 
-    def identity(self) -> dict[str, Any]:
-        return self.inner.identity()
-
     async def prepare(self) -> None:
         await self.inner.prepare()
 

@@ -1,6 +1,12 @@
-"""Generation backends. Each has `prepare()` (load or look up once) and `generate(prompts)`."""
+"""Generation backends. Each has `prepare()` (load or look up once) and `generate(prompts)`.
+
+`completion_identity(cfg)` is the one owner of what a completion's cache key holds: the runner
+keys every cached completion with it, whichever backend (or none) is configured.
+"""
 from __future__ import annotations
 
+import functools
+from importlib import metadata
 from typing import Any, Protocol, Sequence
 
 from ..generation import Generated
@@ -14,9 +20,6 @@ class Backend(Protocol):
     name: str
     model: str
 
-    def identity(self) -> dict[str, Any]:
-        """Everything that changes the output (goes into the completion cache key)."""
-
     async def prepare(self) -> None:
         """Load the model or look up the remote class. Raises BackendSetupError."""
 
@@ -24,14 +27,43 @@ class Backend(Protocol):
         """Complete the prompts, in order."""
 
 
-def generation_identity(model: str, max_new_tokens: int, temperature: float, chat_template: bool,
-                        precision: str = "bfloat16") -> dict[str, Any]:
-    # The backend itself is not part of the identity: Modal and a local GPU run the same
-    # function on the same bf16 weights, so their completions are interchangeable. The
-    # precision is: a CPU run in float32 can pick different greedy tokens than bf16.
-    return {"model": model, "max_new_tokens": max_new_tokens, "temperature": temperature,
-            "chat_template": chat_template, "precision": precision,
-            "decoder": "greedy-v1" if temperature == 0 else "sample-v1"}
+def completion_identity(cfg: Any) -> dict[str, Any]:
+    """Everything that changes a completion, as it goes into the completion cache key.
+
+    The backend itself is not part of it: Modal and a local GPU run the same function on the
+    same bf16 weights, so their completions are interchangeable when they also run the same
+    transformers (an upgrade can change kernels, attention code or tokenisation, so results of
+    two versions never mix). The precision is part of it: a CPU run in float32 can pick
+    different greedy tokens than bf16. Batching is not (see docs/backends.md, batch invariance)."""
+    return {"model": cfg.model, "max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature,
+            "chat_template": cfg.chat_template, "precision": expected_precision(cfg),
+            "transformers": generating_transformers(cfg),
+            "decoder": "greedy-v1" if cfg.temperature == 0 else "sample-v1"}
+
+
+def batch_policy(cfg: Any) -> dict[str, Any]:
+    """How lines are grouped for decoding, recorded in results.json: in bf16 a line's greedy
+    completion can depend on the batch it was decoded in (docs/backends.md, batch invariance),
+    so a line re-tested alone may differ from the same line in a full run."""
+    return {"batch_size": cfg.batch_size, "order": "longest-first",
+            "batch_invariant": expected_precision(cfg) != "bfloat16"}
+
+
+def generating_transformers(cfg: Any) -> str:
+    """The transformers version that will generate: the Modal image's pin, or the installed one."""
+    if cfg.backend == "modal":
+        from .modal_settings import PINS
+        return PINS["transformers"]
+    return installed_version("transformers")
+
+
+@functools.lru_cache(maxsize=None)
+def installed_version(dist: str) -> str:
+    # Read from the package metadata, not by importing it: the editor opens without torch.
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def expected_precision(cfg: Any) -> str:

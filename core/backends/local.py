@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..generation import Generated, generate_greedy, load_model
-from . import BackendSetupError, expected_precision, generation_identity
+from . import BackendSetupError
 
 
 async def in_daemon_thread(fn: Any, *args: Any) -> Any:
@@ -48,10 +48,6 @@ class LocalBackend:
         self._loaded: tuple[Any, Any] | None = None
         # torch is not re-entrant across our threads for one model: one batch at a time.
         self._lock = threading.Lock()
-
-    def identity(self) -> dict[str, Any]:
-        return generation_identity(self.model, self.cfg.max_new_tokens, self.cfg.temperature,
-                                   self.cfg.chat_template, expected_precision(self.cfg))
 
     @property
     def likely_cold(self) -> bool:

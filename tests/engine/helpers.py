@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from core.backends import generation_identity
 from core.generation import Generated
 from tests.standins import Faults, JudgeServer
 
@@ -33,9 +32,6 @@ class InstantBackend:
         self.prompts: list[str] = []
         self.prepared = 0
         self.fail_on = set(fail_on)
-
-    def identity(self) -> dict[str, Any]:
-        return generation_identity(self.model, 32, 0.0, False)
 
     async def prepare(self) -> None:
         self.prepared += 1

@@ -9,6 +9,9 @@ from dataclasses import replace
 
 import pytest
 
+import core.backends
+from core.backends import completion_identity
+from core.backends.modal_settings import PINS
 from core.cache import Cache
 from core.config import Config
 from core.events import CompletionReady, RunDone, ScoreReady
@@ -75,6 +78,43 @@ def test_keys_depend_on_content_and_settings():
                   score_key("j", "cat/t", "def", "completion2", None),
                   score_key("j", "cat/t", "def", "completion", "scenario")):
         assert other != s
+
+
+def test_completion_identity_holds_what_changes_the_output():
+    base_cfg = Config(model="m", device="cpu", max_new_tokens=6)
+    base = completion_identity(base_cfg)
+    assert base["model"] == "m" and base["max_new_tokens"] == 6 and base["precision"] == "float32"
+    assert base["transformers"] == core.backends.installed_version("transformers")
+    for change in ({"max_new_tokens": 7}, {"temperature": 0.5}, {"chat_template": True}, {"model": "m2"},
+                   {"device": "cuda"}):
+        assert completion_identity(replace(base_cfg, **change)) != base, change
+    # connection details, batching and the judge do not change a completion
+    for same in ({"batch_size": 3}, {"device": "mps"}, {"modal_gpu": "L40S"}, {"judge_model": "x"}):
+        assert completion_identity(replace(base_cfg, **same)) == base, same
+
+
+def test_modal_and_a_local_gpu_share_completions_only_on_the_same_transformers(monkeypatch):
+    modal = completion_identity(Config(model="m", backend="modal"))
+    assert modal["transformers"] == PINS["transformers"] and modal["precision"] == "bfloat16"
+    local_gpu = Config(model="m", backend="local", device="cuda")
+    monkeypatch.setattr(core.backends, "installed_version", lambda dist: PINS["transformers"])
+    assert completion_identity(local_gpu) == modal
+    monkeypatch.setattr(core.backends, "installed_version", lambda dist: "5.99.0")
+    assert completion_identity(local_gpu) != modal
+
+
+async def test_an_upgraded_transformers_misses_the_cache(setup, monkeypatch):
+    """Through the runner, which owns the key: the same settings under another transformers
+    version regenerate every line (the judge still hits: the completions came out the same)."""
+    backend, judged, _, _ = await setup.run()
+    assert len(backend.prompts) == 10 and judged == 10
+    installed = core.backends.installed_version("transformers")
+    monkeypatch.setattr(core.backends, "installed_version", lambda dist: installed + ".post1")
+    backend, judged, events, done = await setup.run()
+    assert len(backend.prompts) == 10 and done.extra["cached_completions"] == 0 and judged == 0
+    monkeypatch.setattr(core.backends, "installed_version", lambda dist: installed)
+    backend, judged, _, done = await setup.run()
+    assert backend.prompts == [] and done.extra["cached_completions"] == 10
 
 
 # ---------------------------------------------------------------------- economy through the runner

@@ -43,15 +43,6 @@ async def test_local_backend_by_path(tiny_model, tiny_loaded, monkeypatch):
     assert len({g.text for g in first}) == len(PROMPTS)
 
 
-async def test_identity_holds_what_changes_the_output(tiny_model):
-    base = LocalBackend(cfg_for(tiny_model)).identity()
-    assert base["model"] == str(tiny_model) and base["max_new_tokens"] == 6
-    for change in ({"max_new_tokens": 7}, {"temperature": 0.5}, {"chat_template": True}):
-        assert LocalBackend(cfg_for(tiny_model, **change)).identity() != base
-    # connection details and batching do not change the output
-    assert LocalBackend(cfg_for(tiny_model, batch_size=3, device="cpu")).identity() == base
-
-
 @pytest.mark.parametrize("layout", ["missing", "empty", "config-only"])
 async def test_bad_model_folder_is_a_setup_error(tmp_path, layout):
     folder = tmp_path / "model"

@@ -15,6 +15,7 @@ import pytest
 
 from core.backends.local import LocalBackend
 from core.backends.modal_client import DEPLOY_HINT, ModalBackend, describe_modal_error
+from core.backends.modal_settings import PINS, ModalSettingsError, scaledown_s
 from core.config import Config
 from tests.engine.helpers import sample_pairs, write_pairs
 
@@ -58,7 +59,8 @@ def test_modal_app_imports_offline_and_its_class_runs_locally(tiny_model, tmp_pa
         import_s = time.perf_counter() - t0
         info = {{"import_s": import_s, "app": m.app.name, "image": isinstance(m.image, modal.Image),
                  "volume": isinstance(m.weights, modal.Volume), "secret": isinstance(m.hf_secret, modal.Secret),
-                 "classes": sorted(m.app.registered_classes), "attempts_after_import": list(attempts)}}
+                 "generator_is_a_cls": isinstance(m.Generator, modal.Cls),
+                 "attempts_after_import": list(attempts)}}
         out = m.Generator(model={str(tiny_model)!r}).generate.local({prompts!r}, max_new_tokens=6)
         again = m.Generator(model={str(tiny_model)!r}).generate.local({prompts[:1]!r}, max_new_tokens=6)
         info.update(out=out, again=again, attempts=list(attempts))
@@ -69,7 +71,7 @@ def test_modal_app_imports_offline_and_its_class_runs_locally(tiny_model, tmp_pa
     info = json.loads(proc.stdout.split("RESULT", 1)[1])
     assert info["attempts_after_import"] == [] and info["attempts"] == [], info["attempts"]
     assert info["import_s"] < 5.0
-    assert info["app"] == "scenario-studio" and info["classes"] == ["Generator"]
+    assert info["app"] == "scenario-studio" and info["generator_is_a_cls"]
     assert info["image"] and info["volume"] and info["secret"]
 
     import asyncio
@@ -104,20 +106,122 @@ def test_client_without_a_token_says_what_to_run(tmp_path, judge_env):
     assert judge_env.requests == 0          # nothing was judged: there was nothing to judge
 
 
-def test_modal_errors_map_to_one_sentence_each():
+# Modal exception classes this client cannot meet: sandboxes, volume/mount uploads, snapshots,
+# interactive sessions, logs and workspace management are not used by a generate call.
+UNREACHABLE = {"SandboxTimeoutError", "SandboxTerminatedError", "ExecTimeoutError", "SnapshotCreationError",
+               "MountUploadTimeoutError", "VolumeUploadTimeoutError", "InteractiveTimeoutError",
+               "OutputExpiredError", "LogsFetchError", "WorkspaceManagementError", "ImageBuildError",
+               "AlreadyExistsError", "TimeoutError"}
+
+
+def modal_error_classes() -> list[type]:
     from modal import exception as mx
-    auth = describe_modal_error(mx.AuthError("Token missing"), "scenario-studio")
-    missing = describe_modal_error(mx.NotFoundError("App not found"), "scenario-studio")
-    offline = describe_modal_error(mx.ConnectionError("unreachable"), "scenario-studio")
-    assert "`modal setup`" in auth
+    return sorted((c for c in vars(mx).values() if isinstance(c, type) and issubclass(c, mx.Error)
+                   and c is not mx.Error and not c.__name__.startswith(("_", "Sandbox"))),
+                  key=lambda c: c.__name__)
+
+
+def test_every_modal_error_a_user_can_meet_gets_a_sentence_that_names_the_fix():
+    """Modal's own classes, as the client receives them: none reaches the user as "internal error"."""
+    from modal import exception as mx
+    generic = describe_modal_error(mx.Error("x"), "scenario-studio")
+    seen = []
+    for cls in modal_error_classes():
+        if cls.__name__ in UNREACHABLE:
+            continue
+        msg = describe_modal_error(cls("something went wrong"), "scenario-studio")
+        assert msg and "\n" not in msg and ": " in msg, cls
+        assert msg != generic, f"{cls.__name__} falls through to the generic sentence"
+        seen.append(cls.__name__)
+    assert "Modal failed (Error: x): read `modal app logs scenario-studio`" in generic
+    for name in ("AuthError", "NotFoundError", "PermissionDeniedError", "VersionError", "ConnectionError",
+                 "ResourceExhaustedError", "FunctionTimeoutError", "InvalidError", "RemoteError",
+                 "ExecutionError", "DeserializationError", "RequestSizeError"):
+        assert name in seen
+    sentence = lambda exc: describe_modal_error(exc, "scenario-studio")  # noqa: E731
+    assert "`modal setup`" in sentence(mx.AuthError("Token missing"))
+    missing = sentence(mx.NotFoundError("App not found"))
     assert f"`{DEPLOY_HINT}`" in missing and "'scenario-studio' is not deployed" in missing
-    assert "could not be reached" in offline
-    for msg in (auth, missing, offline):
-        assert "\n" not in msg and msg.count(". ") == 0
+    assert "modal profile current" in sentence(mx.PermissionDeniedError("denied"))
+    assert "pip install -U" in sentence(mx.VersionError("too old"))
+    assert "could not be reached" in sentence(mx.ConnectionError("unreachable"))
+    assert "--batch-size" in sentence(mx.RequestSizeError("too big"))
+    assert f"`{DEPLOY_HINT}`" in sentence(mx.ExecutionError("Could not deserialize remote exception"))
+    assert "`modal app logs scenario-studio`" in sentence(mx.FunctionTimeoutError("timed out"))
     assert describe_modal_error(ValueError("x"), "a") is None
 
 
-def test_modal_and_local_share_the_cache_identity(tiny_model):
-    cfg = Config(model=str(tiny_model), max_new_tokens=7)
-    assert ModalBackend(cfg).identity() == LocalBackend(cfg).identity()
-    assert LocalBackend(cfg).identity() != LocalBackend(Config(model=str(tiny_model), max_new_tokens=8)).identity()
+def test_the_image_pins_the_versions_the_tests_run():
+    """The container must generate with the code this suite tested (and the pin is in the cache key)."""
+    from importlib import metadata
+    for dist, pinned in PINS.items():
+        assert metadata.version(dist).split("+")[0] == pinned, (
+            f"the tests run {dist} {metadata.version(dist)} but the Modal image pins {pinned}: "
+            "update PINS in core/backends/modal_settings.py and redeploy")
+
+
+def test_scaledown_is_checked_before_modal_sees_it(tmp_path):
+    assert scaledown_s({}) == 900 and scaledown_s({"SCENARIOS_MODAL_SCALEDOWN": " 1800 "}) == 1800
+    assert scaledown_s({"SCENARIOS_MODAL_SCALEDOWN": "3600"}) == 3600
+    for bad in ("7200", "1", "15m", "-5", "9e2"):
+        with pytest.raises(ModalSettingsError) as err:
+            scaledown_s({"SCENARIOS_MODAL_SCALEDOWN": bad})
+        assert str(err.value).startswith(f"SCENARIOS_MODAL_SCALEDOWN={bad!r} is not a whole number of "
+                                         "seconds from 2 to 3600")
+    # at deploy time (the module import `modal deploy` does), with the sentence as the last line
+    env = {**modal_env(tmp_path / "home", token=True), "SCENARIOS_MODAL_SCALEDOWN": "7200"}
+    proc = run_py("import core.backends.modal_app", env)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].endswith(
+        "SCENARIOS_MODAL_SCALEDOWN='7200' is not a whole number of seconds from 2 to 3600 (Modal's limit): "
+        "set it in that range (default 900) or unset it, then deploy again")
+
+
+def test_a_local_folder_with_modal_is_refused_on_the_client(tiny_model, tmp_path, judge_env):
+    pos, neg = sample_pairs(2)
+    folder = write_pairs(tmp_path / "t", pos, neg)
+    for model in (str(tiny_model), "./models/llama"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "core.cli", "test", "--modal", "--model", model, "--quiet",
+             "--positive", str(folder / "positive.txt"), "--negative", str(folder / "negative.txt"),
+             "--definition", "rubric", "--workdir", str(tmp_path / "w")],
+            cwd=REPO, env=modal_env(tmp_path / "home", token=False), capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        assert proc.stderr.strip() == (
+            f"error: command line: model {model!r} is a local folder, which a Modal container cannot read: "
+            "give a Hugging Face hub id (e.g. meta-llama/Llama-3.1-8B), or generate here with --local")
+    assert judge_env.requests == 0
+    from core.config import looks_like_local_model
+    assert not looks_like_local_model("meta-llama/Llama-3.1-8B") and not looks_like_local_model("gpt2")
+    assert looks_like_local_model("~/m") and looks_like_local_model("a/b/c") and looks_like_local_model("/m")
+
+
+class StandInVolume:
+    """modal.Volume as far as the status hint uses it: a listing of the hub cache folder."""
+
+    def __init__(self, names=(), error=None):
+        self.names, self.error = names, error
+        outer = self
+
+        class Listing:
+            async def aio(self, path):
+                if outer.error is not None:
+                    raise outer.error
+                assert path == "hf/hub"
+                return [type("Entry", (), {"path": f"hf/hub/{n}"})() for n in outer.names]
+
+        self.listdir = Listing()
+
+
+async def test_a_cold_first_start_says_it_is_downloading_weights():
+    from modal import exception as mx
+    backend = ModalBackend(Config(backend="modal", model="meta-llama/Llama-3.1-8B"))
+    modal_like = type("M", (), {})
+    for volume, downloading in ((StandInVolume(["models--meta-llama--Llama-3.1-8B"]), False),
+                                (StandInVolume(["models--gpt2"]), True),
+                                (StandInVolume(error=mx.NotFoundError("no volume")), True),
+                                (StandInVolume(error=mx.ConnectionError("flaky")), False)):
+        modal_like.Volume = type("V", (), {"from_name": staticmethod(lambda name, v=volume: v)})
+        note = await backend._cold_start_note(modal_like)
+        assert note.startswith("downloading weights: ") == downloading, note
+        assert note == "" or "meta-llama/Llama-3.1-8B" in note

@@ -52,6 +52,9 @@ def test_established_shape_and_our_fields(tmp_path):
     assert payload["summary"]["target"]["status"] == "below minimum"
     assert payload["config"]["model"] == "m" and payload["config"]["trait"] == "cat/t"
     assert payload["config"]["pos_threshold"] == 60 and payload["config"]["neg_threshold"] == 40
+    assert payload["config"]["batching"] == {"batch_size": 64, "order": "longest-first",
+                                             "batch_invariant": payload["config"]["generation"]["precision"] == "float32"}
+    assert payload["config"]["generation"]["transformers"]
     assert payload["definition"] == "RUBRIC" and payload["run"]["cost_usd"] == 0.004
 
     path = write_results(tmp_path / "w" / "deep", payload)

@@ -25,9 +25,6 @@ class FlakyBackend:
         self.prompts: list[str] = []       # prompts the real backend was asked for
         self.raised = 0
 
-    def identity(self) -> dict[str, Any]:
-        return self.inner.identity()
-
     async def prepare(self) -> None:
         await self.inner.prepare()
 
@@ -51,9 +48,6 @@ class HangingBackend:
         self.mode = mode
         self.entered = threading.Event()
         self.release = threading.Event()
-
-    def identity(self) -> dict[str, Any]:
-        return self.inner.identity()
 
     async def prepare(self) -> None:
         await self.inner.prepare()
