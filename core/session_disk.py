@@ -105,7 +105,7 @@ class DiskSync:
         """The pair files whose digest on disk differs from what we last saw."""
         return [n for n in PAIR_FILES if state.digests.get(n) != self.disk_digests.get(n)]
 
-    def apply_definition(text: str, digest: Optional[str]) -> None:
+    def apply_definition(self, text: str, digest: Optional[str]) -> None:
         """definition.txt changed: every score is stale (re-judge), no completion is."""
         self.disk_digests[DEFINITION] = digest
         if self.rubric.change(text):
@@ -117,7 +117,7 @@ class DiskSync:
                 self.disk_digests[n] = state.digests[n]
         self.newlines.update(state.newlines)
 
-    def take_theirs(state: DiskState, cursor: int = 0, *,
+    def take_theirs(self, state: DiskState, cursor: int = 0, *,
                     conflict: bool = False) -> Optional[Operation]:
         """Replace the buffers with the disk version, as one undoable operation (undo brings
         back what was in the editor). Returns None when the contents were already equal.
@@ -135,7 +135,7 @@ class DiskSync:
         return self._replace_with(mine, theirs, "take the disk version" if conflict
                                   else "reload from disk", cursor)
 
-    def keep_mine(state: DiskState) -> None:
+    def keep_mine(self, state: DiskState) -> None:
         """Keep the editor's version; the next save overwrites the disk (the user chose so).
         The disk version stays reachable in `last_conflict`."""
         assert state.theirs is not None
@@ -144,7 +144,7 @@ class DiskSync:
         self.saved = state.theirs
         self._touch()
 
-    def conflict_with(state: DiskState) -> Optional[Conflict]:
+    def conflict_with(self, state: DiskState) -> Optional[Conflict]:
         """A conflict exists when the editor has unsaved edits and the disk holds something else."""
         if state.theirs is None:
             return None
