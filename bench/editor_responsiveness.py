@@ -51,7 +51,8 @@ from core.events import ScoreReady  # noqa: E402
 from core.judge import Judge  # noqa: E402
 from core.runner import Runner  # noqa: E402
 from tests.standins import JudgeServer  # noqa: E402
-from tui.app import RunnerEvent, StudioApp  # noqa: E402
+from tui.app import StudioApp
+from tui.messages import RunnerEvent  # noqa: E402
 
 
 class JudgeServerProcess:
@@ -126,7 +127,7 @@ class TimedStudio(StudioApp):
         if renderable is None:
             return
         now = time.perf_counter()
-        if self.first_frame is None and getattr(self, "_started", False) and self.main.table.rows:
+        if self.first_frame is None and getattr(self, "main", None) is not None and self.main.table.rows:
             self.first_frame = now
         if self.probe is not None:
             check, fut = self.probe
@@ -214,7 +215,7 @@ class Studio(StudioApp):
     first = None
     def _display(self, screen, renderable):
         super()._display(screen, renderable)
-        if renderable is not None and self.first is None and getattr(self, "_started", False) \\
+        if renderable is not None and self.first is None and getattr(self, "main", None) is not None \\
                 and self.main.table.rows:
             self.first = time.time()
 async def main():

@@ -284,8 +284,9 @@ def _review_marks(cfg: Config, trait: str, state: TestState) -> dict[tuple[str, 
 async def _consume(runner: Any, items: list[Any], state: TestState, *, refresh: bool, quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .events import BackendStatus, CompletionReady, LineError, RunDone, ScoreReady
-    from .setup import redact
+    from .backend_state import BLOCKING
+    from .events import BackendState, BackendStatus, CompletionReady, LineError, ScoreReady
+    from .stream import RunTally
 
     total = len(items)
     progress = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
@@ -295,37 +296,24 @@ async def _consume(runner: Any, items: list[Any], state: TestState, *, refresh: 
         with progress:
             gen = progress.add_task("generated", total=total, note="")
             jud = progress.add_task("judged", total=total, note="")
+            tally = RunTally()
             async for ev in runner.run(items, refresh=refresh):
-                rows = state.positive if getattr(ev, "side", "positive") == "positive" else state.negative
+                # core.stream folds the event (the editor's reducer too); this draws progress
+                tally.fold(ev, lambda e: (state.positive if e.side == "positive" else state.negative)[e.idx])
                 if isinstance(ev, CompletionReady):
-                    r = rows[ev.idx]
-                    r.completion, r.tokens = ev.text, tuple(ev.tokens)
-                    state.generated += 0 if ev.cached else 1
                     progress.advance(gen)
                 elif isinstance(ev, ScoreReady):
-                    rows[ev.idx].score = ev.score
-                    state.cost += ev.cost_usd
-                    state.judged += 0 if ev.cached else 1
                     progress.advance(jud)
-                    progress.update(jud, note=f"${state.cost:.4f}" if state.cost else "")
+                    progress.update(jud, note=f"${tally.cost_usd:.4f}" if tally.cost_usd else "")
                 elif isinstance(ev, LineError):
-                    rows[ev.idx].error = redact(ev.message)
-                    state.errors += 1
                     progress.advance(jud)
                     if ev.stage == "generate":
                         progress.advance(gen)
-                elif isinstance(ev, BackendStatus):
-                    if ev.state in ("not configured", "error"):
-                        state.blockers.append(ev.message)
-                    elif ev.state in ("warming", "loading"):
-                        progress.update(gen, note=f"{ev.backend}: {ev.state}")
-                    elif ev.state == "ready":
-                        progress.update(gen, note="")
-                elif isinstance(ev, RunDone):
-                    state.done = ev
-                    state.generated, state.judged = ev.generations, ev.judge_calls
-                    if ev.fatal and not state.blockers:
-                        state.blockers.append(ev.fatal)
+                elif isinstance(ev, BackendStatus) and ev.state not in BLOCKING:
+                    progress.update(gen, note="" if ev.state == BackendState.READY
+                                    else f"{ev.backend}: {ev.state}")
+                state.generated, state.judged, state.cost = tally.generated, tally.judged, tally.cost_usd
+                state.errors, state.done, state.blockers = tally.errors, tally.last_run, tally.blockers
     finally:
         if runner.judge is not None:
             await runner.judge.aclose()

@@ -6,6 +6,7 @@ while a run is in flight, so it matches results to rows by content, not by posit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, Union
 
 Side = Literal["positive", "negative"]
@@ -20,11 +21,21 @@ class RunStarted:
     to_judge: int
 
 
+class BackendState(StrEnum):
+    IDLE = "idle"
+    LOADING = "loading"
+    WARMING = "warming"
+    READY = "ready"
+    NOT_CONFIGURED = "not configured"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class BackendStatus:
-    """ready / warming / loading / not configured / error, with a sentence for the user."""
+    """What one backend is doing, with a sentence for the user. `backend` is the generator's
+    name (local, modal; "generator" when there is none) or "judge"."""
     backend: str
-    state: str
+    state: BackendState
     message: str = ""
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 
 @dataclass(frozen=True)
@@ -261,8 +261,3 @@ def load_model(model_id: str, device: str = "auto", dtype: str | None = None) ->
         model = AutoModelForCausalLM.from_pretrained(model_id, torch_dtype=torch_dtype, device_map=dev)
     model.eval()
     return model, tokenizer
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

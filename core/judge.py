@@ -8,7 +8,6 @@ integer 0-100 is asked again, then recorded as an error: never as a pass or a fa
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import os
 import re
@@ -213,7 +212,6 @@ class Judge:
                 "usage": {"input_tokens": 1, "output_tokens": 1}})
         except Exception:
             pass  # a private helper moved: score() does the same work when it needs it
-        gc.freeze()
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -227,9 +225,6 @@ class Judge:
             # The first import of the SDK takes ~0.5-3 s of pure Python: do it in a thread so
             # the editor's event loop keeps answering keys meanwhile.
             await asyncio.to_thread(importlib.import_module, "anthropic")
-            # The SDK's few hundred thousand objects live as long as the process: keep the
-            # collector's full passes from walking them (each took ~0.3 s in the editor).
-            gc.freeze()
         import anthropic
         client = self._ensure_client()
         assert self._sem is not None

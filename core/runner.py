@@ -12,13 +12,16 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable, Sequence
 
+from .backend_state import Slot, unconfigured
 from .backends import BackendSetupError, completion_identity
 from .cache import Cache, content_key
 from .config import Config
-from .events import (BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
+from .events import (BackendState, BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
                      ScoreReady, Side)
 from .generation import Generated
 from .judge import JUDGE_PROMPT_VERSION, Judge, JudgeError, JudgeSetupError
+from .redact import redact
+from .rubric import Rubric
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,6 @@ def items_for(positive: Sequence[str], negative: Sequence[str]) -> list[Item]:
 def _scrub(event: Event | None) -> Event | None:
     """Error texts come from backends and the judge, and may quote a key or a token (a URL, a
     header, an echoed request): redact them here, once, for every consumer of the stream."""
-    from .setup import redact
     if isinstance(event, (LineError, BackendStatus)) and event.message:
         return replace(event, message=redact(event.message))
     if isinstance(event, RunDone) and event.fatal:
@@ -75,7 +77,7 @@ class Runner:
         self.cfg = cfg
         self.cache = cache
         self.trait = trait
-        self.definition = definition
+        self.rubric = Rubric(definition)     # shared with the editor's session (one holder)
         self.backend = backend
         self.judge = judge
         self.backend_problem = backend_problem
@@ -83,10 +85,21 @@ class Runner:
         self._run_ids = 0
         self.identity = completion_identity(cfg)
 
-    def set_definition(self, text: str) -> None:
-        """definition.txt changed: later score lookups and judge calls use the new rubric
-        (cached completions still apply, so nothing is regenerated)."""
-        self.definition = text
+    @property
+    def definition(self) -> str:
+        """The rubric's current text: later score lookups and judge calls use it as it changes
+        (cached completions still apply, so a new rubric regenerates nothing)."""
+        return self.rubric.text
+
+    def setup_status(self) -> dict[Slot, BackendStatus]:
+        """Both backends as built, before any event: idle, or not configured and why."""
+        out = unconfigured(self.backend.name if self.backend is not None else self.cfg.backend,
+                           self.backend_problem, self.judge_problem)
+        if self.backend is not None:
+            out["generator"] = BackendStatus(self.backend.name, BackendState.IDLE)
+        if self.judge is not None:
+            out["judge"] = BackendStatus("judge", BackendState.IDLE)
+        return out
 
     # -- pure-ish helpers the editor uses to show cached state without running anything
     def cached_completion(self, scenario: str) -> Generated | None:
@@ -147,7 +160,7 @@ class Runner:
                     judge_blocked = True
                     msg = self.judge_problem or "no judge configured"
                     stats.fatal.append(msg)
-                    emit(BackendStatus("judge", "not configured", msg))
+                    emit(BackendStatus("judge", BackendState.NOT_CONFIGURED, msg))
                 return
             task = asyncio.create_task(self._judge_one(run_id, item, completion, stats, emit,
                                                        inflight_scores))
@@ -202,7 +215,7 @@ class Runner:
         if backend is None:
             msg = self.backend_problem or "no generation backend configured"
             stats.fatal.append(msg)
-            emit(BackendStatus("generator", "not configured", msg))
+            emit(BackendStatus("generator", BackendState.NOT_CONFIGURED, msg))
             return
         cold = getattr(backend, "likely_cold", None)
         cold = cold is None or cold
@@ -210,16 +223,16 @@ class Runner:
         # Local: prepare() is the model load. Modal: prepare() only looks the class up (it fails
         # fast when Modal is not set up); the container starts on the first call after it.
         if cold and not remote:
-            emit(BackendStatus(backend.name, "loading", f"loading {backend.model}"))
+            emit(BackendStatus(backend.name, BackendState.LOADING, f"loading {backend.model}"))
         try:
             await backend.prepare()
         except BackendSetupError as exc:
             stats.fatal.append(str(exc))
-            emit(BackendStatus(backend.name, "not configured", str(exc)))
+            emit(BackendStatus(backend.name, BackendState.NOT_CONFIGURED, str(exc)))
             return
         if cold and remote:
-            emit(BackendStatus(backend.name, "warming", getattr(backend, "cold_start_note", "") or
-                               "starting a GPU container; a cold start takes a minute or more, "
+            emit(BackendStatus(backend.name, BackendState.WARMING, getattr(backend, "cold_start_note", "")
+                               or "starting a GPU container; a cold start takes a minute or more, "
                                "later runs reuse it"))
         # Longest prompts first so batches carry little padding.
         prompts = sorted(to_generate, key=len, reverse=True)
@@ -231,10 +244,10 @@ class Runner:
                 results = await self._generate_chunk(chunk, stats)
             except BackendSetupError as exc:
                 stats.fatal.append(str(exc))
-                emit(BackendStatus(backend.name, "error", str(exc)))
+                emit(BackendStatus(backend.name, BackendState.ERROR, str(exc)))
                 return
             if first:
-                emit(BackendStatus(backend.name, "ready", ""))
+                emit(BackendStatus(backend.name, BackendState.READY, ""))
                 first = False
             for prompt, result in zip(chunk, results):
                 for item in to_generate[prompt]:
@@ -310,7 +323,7 @@ class Runner:
             if not stats.judge_broken:
                 stats.judge_broken = True
                 stats.fatal.append(str(exc))
-                emit(BackendStatus("judge", "error", str(exc)))
+                emit(BackendStatus("judge", BackendState.ERROR, str(exc)))
         except JudgeError as exc:
             stats.errors += 1
             emit(LineError(run_id, item.side, item.idx, item.scenario, "judge", str(exc)))

@@ -1,13 +1,13 @@
 """Build a Runner from a Config: pick the backend and the judge, and say what is missing."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from .backends import make_backend
 from .cache import Cache
 from .config import Config
 from .judge import Judge, JudgeSetupError
+from .redact import redact  # noqa: F401  (the CLI imports it from here)
 from .runner import Runner
 
 
@@ -29,16 +29,3 @@ def make_runner(cfg: Config, cache: Cache, trait: str, definition: str, *,
         judge, judge_problem = make_judge(cfg)
     return Runner(cfg, cache, trait=trait, definition=definition, backend=backend, judge=judge,
                   judge_problem=judge_problem)
-
-
-def secret_values() -> list[str]:
-    """Values that must never reach a file or a log (used to redact and in tests)."""
-    names = ("ANTHROPIC_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODAL_TOKEN_ID",
-             "MODAL_TOKEN_SECRET")
-    return [v for v in (os.environ.get(n) for n in names) if v and len(v) >= 8]
-
-
-def redact(text: str) -> str:
-    for value in secret_values():
-        text = text.replace(value, "[redacted]")
-    return text

@@ -1,91 +1,59 @@
 """scenario studio's editor: the Textual app and `run_editor`, which `scenarios edit` calls.
 
 The app talks to core only through the session (core.session), the dataset API and the
-runner's event stream. Background work runs in workers that never touch widgets:
+runner's event stream; what to test when (core.scheduler) and what a change on disk means
+(core.session_disk) are decided in core. Background work never touches widgets:
 
-* group "tests" (exclusive): iterates `Runner.run(items)` and posts each event as a
-  RunnerEvent message; a RunFinished message always follows (even on error or cancel).
-* group "watch" (exclusive): iterates core.watch.watch_trait and posts DiskChanged.
+* test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts each
+  event as a RunnerEvent and always a RunFinished at the end (also on error or cancel);
+* the watch worker iterates core.watch.watch_trait and posts DiskChanged;
+* one thread worker lints the dataset as opened, then warms the judge up.
 
 Message handlers fold events into the session and schedule a redraw at most every 80 ms.
 """
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
-import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from core.backend_state import unconfigured
 from core.cache import Cache
 from core.config import Config
-from core.dataset import DEFINITION, NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait, load_trait
-from core.events import Event
+from core.events import BackendState, BackendStatus
+from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait, load_trait
+from core.redact import redact
+from core.results import build_results, write_results
+from core.scheduler import RunPlan, Scheduler
 from core.session import DiskState, Session
+from core.session_disk import DiskOutcome, Settled, settle_conflict, sync_from_disk
+from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
+from .collector import IDLE_S, FullCollections, freeze_now
+from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
+from .runner_thread import RunnerThread
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
-from .screens.quit import QuitScreen
 from .screens.main import LEGEND, MainScreen
+from .screens.quit import QuitScreen
+from .screens.review import ReviewScreen
 from .warmup import judge_warm_up
+from .widgets.pair_table import PairTable
 
 REDRAW_S = 0.08
-GC_IDLE_S = 0.5          # a full collection runs once no key came for this long ...
-GC_MAX_S = 30.0          # ... or, while keys keep coming, at least this often
-_FROZEN_AT_FIRST_FRAME = False
 SETTLE_S = 0.25          # after the first frame, before background work starts
-
-
-class RunnerEvent(Message):
-    """One event of the runner's stream, with the run it belongs to."""
-
-    def __init__(self, event: Event, token: int, epoch: int) -> None:
-        self.event = event
-        self.token = token
-        self.epoch = epoch
-        super().__init__()
-
-
-class RunFinished(Message):
-    def __init__(self, token: int, error: Optional[str], cancelled: bool) -> None:
-        self.token = token
-        self.error = error
-        self.cancelled = cancelled
-        super().__init__()
-
-
-class LintReady(Message):
-    """The lint findings of the buffers as they were when the editor opened (computed in a
-    thread: ~10 ms of Python for 150 pairs, which the first keys would otherwise wait for)."""
-
-    def __init__(self, key: Any, result: Any) -> None:
-        self.key = key
-        self.result = result
-        super().__init__()
-
-
-class DiskChanged(Message):
-    def __init__(self, names: frozenset[str]) -> None:
-        self.names = names
-        super().__init__()
-
-
-class WatchFailed(Message):
-    def __init__(self, error: str) -> None:
-        self.error = error
-        super().__init__()
 
 
 def results_dir(trait_name: str) -> Path:
@@ -105,32 +73,29 @@ class StudioApp(App[int]):
         self.cfg = cfg or Config()
         self.runner = runner
         self.cache = cache if cache is not None else getattr(runner, "cache", None)
-        self.session = Session(trait, thresholds=self.cfg.thresholds, cache=self.cache)
-        self.session.lint_enabled = False       # computed after the first frame (see main_ready)
+        self.session = Session(
+            trait, thresholds=self.cfg.thresholds, cache=self.cache,
+            rubric=runner.rubric if runner is not None else None,
+            backends=runner.setup_status() if runner is not None else unconfigured(self.cfg.backend))
+        self.session.lint_enabled = False       # computed after the first frame (see on_ready)
         self.session.lint_deferred = True       # and after the frame that shows an edit
-        self.refresh_all = refresh
         self.watch_enabled = watch
         self.autorun = autorun
-        self.running_items = 0
-        self._run_token: Optional[int] = None
-        self._run_worker: Optional[Worker] = None
-        self._more = False
-        self._more_blocked = False
+        self.scheduler = Scheduler()
+        self._runner_thread = RunnerThread()
+        self._run_future: Optional[Future] = None
         self._redraw_timer: Optional[Timer] = None
         self._watch_stop = StopFlag()
         self._conflict_open = False
         self.events_seen = 0
         self._announce_done = False
-        self._gc_saved: Optional[tuple[int, int, int]] = None
-        self._gc_saved_full_every = 10
-        self._last_key = 0.0
-        self._last_full_gc = 0.0
+        self.collections = FullCollections()
         if runner is not None:
             self.session.prefill(runner.cached_completion, runner.cached_score)
             if refresh:
                 self.session.request_refresh(range(self.session.n_pairs))
 
-    # ---------------------------------------------------------------- screens
+    # ---------------------------------------------------------------- starting
     def get_default_screen(self) -> Screen:
         self.main = MainScreen()
         return self.main
@@ -138,12 +103,11 @@ class StudioApp(App[int]):
     def say(self, text: str, level: str = "info") -> None:
         self.main.say(text, level)
 
-    def main_ready(self) -> None:
-        """The main screen is composed: say what was opened, start watching and testing."""
-        if getattr(self, "_started", False):
-            return
-        self._started = True
-        self.call_after_refresh(self._after_first_frame)
+    def on_ready(self) -> None:
+        """The first frame is up: say what was opened, start watching and testing."""
+        if self.collections.take_over():
+            self.set_interval(IDLE_S / 2, self.collections.tick, name="full-gc")
+        self.set_timer(SETTLE_S, self._start_background)
         s = self.session
         cached = sum(1 for side in ("positive", "negative") for i in range(s.n_pairs)
                      if s.has_fresh_result(side, s.text(side, i)))
@@ -154,171 +118,119 @@ class StudioApp(App[int]):
             note += " No backend: editing and review only."
         self.say(note)
         if self.watch_enabled:
-            self.run_worker(self._watch(), group="watch", exclusive=True, exit_on_error=False,
-                            name="watch")
+            self._watch()
         if self.autorun:
             n = self.request_tests()
             if n:
                 self._announce_done = True
                 self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
 
-    def _after_first_frame(self) -> None:
-        self._take_over_full_collections()
-        self.set_timer(SETTLE_S, self._start_background)
-
     def _start_background(self) -> None:
-        """One background thread (each one takes the GIL from the event loop a share of the
-        time): lint the dataset as opened, then warm the judge up when it offers that. It starts
-        once the first screen has settled (the footer and focus set up, the first layouts): the
-        first keys would otherwise wait on it and on them at once."""
-        if self._exit:
-            return
-        threading.Thread(target=self._in_background, args=(self.session.lint_key(),
-                                                            judge_warm_up(self.runner)),
-                         daemon=True, name="scenarios-editor-background").start()
+        """Once the first screen has settled (the footer and focus set up, the first layouts):
+        the first keys would otherwise wait on it and on them at once."""
+        if not self._exit:
+            self._in_background(self.session.lint_key())
 
-    def _in_background(self, key: Any, warm_up: Optional[Callable[[], None]]) -> None:
-        result = self.session.compute_lint(key)
-        try:
-            self.post_message(LintReady(key, result))
-        except Exception:      # the editor is gone
-            return
+    @work(thread=True, exclusive=True, group="background", exit_on_error=False)
+    def _in_background(self, key: Any) -> None:
+        """One thread (each takes the GIL from the event loop a share of the time): lint the
+        dataset as opened, then warm the judge up when it offers that."""
+        self.post_message(LintReady(key, self.session.compute_lint(key)))
+        warm_up = judge_warm_up(self.runner)
         if warm_up is not None:
             warm_up()
+            freeze_now()         # the SDK's objects live as long as the process
 
     def on_lint_ready(self, message: LintReady) -> None:
         self.session.adopt_lint(message.key, message.result)
         if self._exit or not self.main.is_attached:
             return                  # closing: the screen's widgets may be gone already
+        self.session.lint_enabled = True
         try:
-            self._enable_lint()
+            self.main.refresh_view()
         except NoMatches:
             pass
 
-    def _enable_lint(self) -> None:
-        self.session.lint_enabled = True
-        self.main.refresh_view()
-
-    # ---------------------------------------------------------------- garbage collection
-    def _take_over_full_collections(self) -> None:
-        """The collector's full passes walk every tracked object, GIL held, from whichever
-        thread happens to allocate: 20-60 ms each while the judge's SDK was being imported (in a
-        thread), longer while a local model loads. The editor runs them itself instead, when no
-        key is being answered: young collections stay automatic, full ones are switched off and
-        run on a timer once the keys pause (GC_IDLE_S), or every GC_MAX_S at the latest.
-        Everything built up to the first frame (Textual, the widgets, the stylesheet, the
-        dataset) lives as long as the editor and is frozen out of the collector first."""
-        global _FROZEN_AT_FIRST_FRAME
-        if self._gc_saved is not None:
-            return
-        if not _FROZEN_AT_FIRST_FRAME:
-            # once per process: frozen objects that later become cyclic garbage are never
-            # freed, and a process that opens many editors (the tests) would keep each one
-            _FROZEN_AT_FIRST_FRAME = True
-            gc.freeze()
-        self._gc_saved = gc.get_threshold()
-        t0, t1, t2 = self._gc_saved
-        self._gc_saved_full_every = max(1, t2)    # as often as the collector would (10 gen-1s)
-        gc.set_threshold(t0, t1, 1 << 30)
-        self._last_full_gc = time.monotonic()
-        self.set_interval(GC_IDLE_S / 2, self._collect_when_idle, name="full-gc")
-
-    def _collect_when_idle(self) -> None:
-        now = time.monotonic()
-        due = now - self._last_full_gc >= GC_MAX_S
-        idle = now - self._last_key >= GC_IDLE_S
-        passes = gc.get_count()[2]            # gen-1 collections since the last full one
-        if (idle and passes >= self._gc_saved_full_every) or (due and passes > 0):
-            gc.collect()
-            self._last_full_gc = time.monotonic()
-
-    def _give_back_collections(self) -> None:
-        if self._gc_saved is not None:
-            gc.set_threshold(*self._gc_saved)
-            self._gc_saved = None
-
-    async def on_event(self, event: Any) -> None:
+    async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self._last_key = time.monotonic()
+            self.collections.last_key = time.monotonic()
         await super().on_event(event)
 
     # ---------------------------------------------------------------- tests
+    @property
+    def testing(self) -> bool:
+        return self.scheduler.testing
+
+    @property
+    def running_items(self) -> int:
+        return self.scheduler.running_items
+
+    @property
+    def busy(self) -> bool:
+        """A run in flight or queued."""
+        return self.scheduler.testing or self.scheduler.queued
+
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
         """Start a run for whatever has no result yet (queued behind a run in flight).
         Returns how many lines the new run tests (0 when queued or nothing to do)."""
         if self.runner is None:
             return 0
-        if restart and self._run_token is not None:
-            self.session.end_run(self._run_token, cancelled=True)
-            self._run_token = None
-            if self._run_worker is not None:
-                self._run_worker.cancel()
-        if self._run_token is not None:
-            self._more = True
-            self._more_blocked |= include_blocked
+        if restart and self.scheduler.cancel(self.session) is not None and self._run_future:
+            self._run_future.cancel()
+        plan = self.scheduler.request(self.session, include_blocked=include_blocked)
+        if plan is None:
             return 0
-        refresh_items = self.session.take_refresh_items()
-        fresh_keys = {(i.side, i.scenario) for i in refresh_items}
-        items = [i for i in self.session.items_to_test(include_blocked=include_blocked)
-                 if (i.side, i.scenario) not in fresh_keys]
-        if not items and not refresh_items:
-            self.running_items = 0
-            return 0
-        token = self.session.begin_run(refresh_items + items)
-        self._run_token = token
-        self.running_items = len(refresh_items) + len(items)
-        self._run_worker = self.run_worker(
-            self._run_tests(token, self.session.def_epoch, refresh_items, items),
-            group="tests", exclusive=True, exit_on_error=False, name=f"tests-{token}")
+        self._run_future = self._runner_thread.submit(self._run_tests(plan))
         self.schedule_redraw()
-        return self.running_items
+        return plan.size
 
-    async def _run_tests(self, token: int, epoch: int, refresh_items: list, items: list) -> None:
+    async def _run_tests(self, plan: RunPlan) -> None:
+        """Runs on the runner's loop (tui.runner_thread), never on the editor's."""
         error: Optional[str] = None
         cancelled = False
         try:
-            for batch, refresh in ((refresh_items, True), (items, False)):
+            for batch, refresh in ((plan.refresh_items, True), (plan.items, False)):
                 if batch:
                     async for event in self.runner.run(batch, refresh=refresh):
-                        self.post_message(RunnerEvent(event, token, epoch))
+                        self.post_message(RunnerEvent(event, plan.token, plan.epoch))
         except asyncio.CancelledError:
             cancelled = True
             raise
         except Exception as exc:          # a bug or a backend blowing up: a status, not a crash
-            from core.setup import redact
             error = redact(f"{type(exc).__name__}: {exc}")
         finally:
-            self.post_message(RunFinished(token, error, cancelled))
+            self.post_message(RunFinished(plan.token, error, cancelled))
 
     def on_runner_event(self, message: RunnerEvent) -> None:
         self.events_seen += 1
         if self.session.apply_event(message.event, message.epoch):
+            ev = message.event
+            if isinstance(ev, BackendStatus) and ev.state == BackendState.READY \
+                    and ev.backend == "local":
+                freeze_now()      # a model just loaded: its objects live as long as the process
             self.schedule_redraw()
 
     def on_run_finished(self, message: RunFinished) -> None:
-        if message.token != self._run_token:
+        end = self.scheduler.finished(self.session, message.token, cancelled=message.cancelled)
+        if not end.current:
             return                          # a run we already cancelled and replaced
-        left = self.session.end_run(message.token, cancelled=message.cancelled)
-        self._run_token = None
-        self._run_worker = None
-        self.running_items = 0
+        self._run_future = None
+        run = self.session.last_run
         if message.error:
             self.say(f"Test run failed: {message.error}. Lines it did not finish stay untested "
                      "(R retries).", "error")
-        elif left and not message.cancelled:
-            fatal = self.session.last_run.fatal if self.session.last_run else None
-            self.say(f"{left} line{'s' if left != 1 else ''} not finished"
+        elif end.left and not message.cancelled:
+            fatal = run.fatal if run else None
+            self.say(f"{end.left} line{'s' if end.left != 1 else ''} not finished"
                      + (f": {fatal}" if fatal else "") + ".", "warning")
-        elif not message.cancelled and self._announce_done:
-            run = self.session.last_run
-            if run is not None:
-                self.say(f"Tested: {run.generations} generated, {run.judge_calls} judged"
-                         + (f", {run.errors} error{'s' if run.errors != 1 else ''} (ERR rows say why)" if run.errors else "")
-                         + f" in {run.elapsed_s:.1f}s.", "error" if run.errors else "ok")
+        elif not message.cancelled and self._announce_done and run is not None:
+            errors = (f", {run.errors} error{'s' if run.errors != 1 else ''} (ERR rows say why)"
+                      if run.errors else "")
+            self.say(f"Tested: {run.generations} generated, {run.judge_calls} judged{errors}"
+                     f" in {run.elapsed_s:.1f}s.", "error" if run.errors else "ok")
         self._announce_done = False
-        if self._more:
-            blocked, self._more, self._more_blocked = self._more_blocked, False, False
-            self.request_tests(include_blocked=blocked)
+        if end.follow_up is not None:
+            self.request_tests(include_blocked=end.follow_up)
         self.schedule_redraw()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -334,12 +246,8 @@ class StudioApp(App[int]):
         self._redraw_timer = None
         self.main.refresh_view()
         screen = self.screen
-        if screen is not self.main and hasattr(screen, "refresh_all"):
+        if isinstance(screen, ReviewScreen):
             screen.refresh_all()
-
-    @property
-    def testing(self) -> bool:
-        return self._run_token is not None
 
     # ---------------------------------------------------------------- saving
     def save(self) -> bool:
@@ -368,6 +276,7 @@ class StudioApp(App[int]):
         return True
 
     # ---------------------------------------------------------------- watching the disk
+    @work(group="watch", exclusive=True, exit_on_error=False, name="watch")
     async def _watch(self) -> None:
         try:
             async for names in watch_trait(self.session.folder, lambda: self.session.disk_digests,
@@ -386,43 +295,26 @@ class StudioApp(App[int]):
         self.say(f"Not watching the files any more ({message.error}); saves from other editors "
                  "will not show until you reopen.", "warning")
 
+    def _cursor(self) -> int:
+        return self.main.table.current_row or 0
+
     def check_disk(self, forced: bool = False) -> None:
-        """Compare the disk with the session and act: reload, re-judge, or ask (conflict)."""
-        s = self.session
-        state = s.read_disk()
-        if state.problem:
-            self.say(f"On disk: {state.problem}. Your buffers are untouched; waiting for a "
+        """Read the disk and draw what core.session_disk decided: reload, re-judge, or ask."""
+        report = sync_from_disk(self.session, self._cursor())
+        if report.outcome == DiskOutcome.PROBLEM:
+            self.say(f"On disk: {report.state.problem}. Your buffers are untouched; waiting for a "
                      "consistent pair.", "warning")
             return
-        if not state.changed:
+        if report.outcome == DiskOutcome.UNCHANGED:
             if forced:
                 self.say("The files on disk match what you last loaded.")
             return
-        restart = False
-        notes = []
-        if state.definition is not None:
-            s.apply_definition(state.definition, state.digests.get(DEFINITION))
-            if self.runner is not None:
-                self.runner.set_definition(state.definition)
-            restart = True
-            notes.append(f"Re-judging every line: {DEFINITION} changed (completions are reused)")
-        if state.theirs is not None:
-            conflict = s.conflict_with(state)
-            if conflict is not None:
-                self.open_conflict(state)
-            else:
-                changed = self._changed_files(state)
-                op = s.take_theirs(state, self.main.table.current_row or 0)
-                if op is not None:
-                    notes.append(f"Reloaded {', '.join(changed)} from disk (u undoes)")
-        if notes:
-            self.say("; ".join(notes) + ".", "ok")
-        self.request_tests(include_blocked=True, restart=restart)
+        if report.outcome == DiskOutcome.CONFLICT:
+            self.open_conflict(report.state)
+        if report.notes:
+            self.say("; ".join(report.notes) + ".", "ok")
+        self.request_tests(include_blocked=True, restart=report.rejudge)
         self.main.refresh_view()
-
-    def _changed_files(self, state: DiskState) -> list[str]:
-        return [n for n in (POSITIVE, NEGATIVE)
-                if state.digests.get(n) != self.session.disk_digests.get(n)]
 
     def open_conflict(self, state: DiskState) -> None:
         if self._conflict_open:
@@ -431,25 +323,22 @@ class StudioApp(App[int]):
         if conflict is None:
             return
         self._conflict_open = True
-        files = self._changed_files(state)
+        files = self.session.changed_files(state)
         self.say("Conflict: the files changed on disk and you have unsaved edits.", "warning")
 
         def decided(choice: Optional[str]) -> None:
             self._conflict_open = False
-            now = self.session.read_disk()
-            if now.theirs is None:
+            outcome, now = settle_conflict(self.session, state, choice, self._cursor())
+            if outcome == Settled.GONE:
                 self.say("The disk version went back to what you loaded: no conflict any more.")
                 return
-            if now.theirs != state.theirs:
+            if outcome == Settled.MOVED:
                 self.say("The files changed again while you decided: showing the new version.", "warning")
                 self.open_conflict(now)
                 return
-            s = self.session
-            if choice == "theirs":
-                s.take_theirs(now, self.main.table.current_row or 0, conflict=True)
+            if outcome == Settled.TOOK_THEIRS:
                 self.say("Took the disk version. Your version is one u (undo) away.", "ok")
-            elif choice == "mine":
-                s.keep_mine(now)
+            elif outcome == Settled.KEPT_MINE:
                 self.say("Kept your version (unsaved). ctrl+s overwrites the disk; palette → "
                          "Show last conflict shows the disk version.", "ok")
             else:
@@ -471,7 +360,7 @@ class StudioApp(App[int]):
             snap = last.mine if choice == "mine" else last.theirs
             op = self.session.replace_buffers(
                 snap, "your version from the conflict" if choice == "mine" else "the disk version from the conflict",
-                self.main.table.current_row or 0)
+                self._cursor())
             self.say("Nothing changed: that version is already in the editor." if op is None
                      else f"Put {op.description} into the editor (u undoes).")
             self.request_tests()
@@ -481,11 +370,6 @@ class StudioApp(App[int]):
 
     # ---------------------------------------------------------------- results.json
     def write_results(self) -> None:
-        try:
-            from core.results import build_results, write_results
-        except ImportError:
-            self.say("core.results is not available: cannot write results.json.", "error")
-            return
         s = self.session
         pos = [s.result("positive", i) for i in range(s.n_pairs)]
         neg = [s.result("negative", i) for i in range(s.n_pairs)]
@@ -501,9 +385,6 @@ class StudioApp(App[int]):
 
     # ---------------------------------------------------------------- help, palette, quit
     def show_help(self) -> None:
-        from .screens.review import ReviewScreen
-        from .widgets.pair_table import PairTable
-
         def rows(bindings: Iterable[Any]) -> list[tuple[str, str]]:
             out = []
             for b in bindings:
@@ -574,13 +455,17 @@ class StudioApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._watch_stop.set()
-        self._give_back_collections()
+        self.collections.give_back()
+        if self._run_future is not None:
+            self._run_future.cancel()
         judge = getattr(self.runner, "judge", None)
         if judge is not None and hasattr(judge, "aclose"):
+            # the judge's client belongs to the runner's loop: close it there
             try:
-                await judge.aclose()
+                await self._runner_thread.run(judge.aclose(), timeout=2.0)
             except Exception:
                 pass
+        self._runner_thread.stop()
 
 
 def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
@@ -599,8 +484,6 @@ def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
               f"{trait_spec}` and check it with `scenarios lint`; if its lines are pairs after all, "
               "open it with --pairing matched", file=sys.stderr)
         return 2
-    from core.setup import make_runner
-
     try:
         cache = Cache(cfg.resolved_cache_path())
     except Exception as exc:

@@ -11,11 +11,6 @@ from rich.text import Text
 ELLIPSIS = "…"
 NEWLINE_MARK = "⏎"
 
-# Verdict words as shown in rows and panels.
-VERDICT_LABEL = {"pass": "pass", "fail": "fail", "ambiguous": "ambiguous", "error": "error",
-                 "pending": "pending", "stale": "stale"}
-
-
 @lru_cache(maxsize=8192)   # pure; the table redraws the same cells many times
 def clean(text: str) -> str:
     """Model output is untrusted: control characters would move the terminal's cursor.
@@ -78,16 +73,6 @@ def first_pieces(tokens: Sequence[str], completion: str | None, n: int) -> list[
     if completion:
         return completion.split()[:n]
     return []
-
-
-def tokens_text(tokens: Sequence[str], completion: str | None, n: int = 5) -> Text:
-    """First tokens with visible boundaries: 'The│ best│ thing'."""
-    t = Text()
-    for i, piece in enumerate(first_pieces(tokens, completion, n)):
-        if i:
-            t.append("│", style="dim")
-        t.append(clean(piece) or "∅", style="bold")
-    return t
 
 
 def completion_text(tokens: Sequence[str], completion: str | None, n: int = 5) -> Text:

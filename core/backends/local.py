@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -57,9 +56,6 @@ class LocalBackend:
     async def prepare(self) -> None:
         if self._loaded is None:
             self._loaded = await in_daemon_thread(self._load)
-            # torch, transformers and the weights live as long as the process: keep the
-            # collector's full passes from walking them (each took ~0.3 s in the editor).
-            gc.freeze()
 
     def _load(self) -> tuple[Any, Any]:
         try:

@@ -19,7 +19,7 @@ async def wait_until(pilot, cond: Callable[[], bool], timeout: float = 30.0, wha
 
 async def wait_idle(pilot, app: StudioApp, timeout: float = 60.0) -> None:
     """Until no run is in flight or queued, and the last redraw happened."""
-    await wait_until(pilot, lambda: not app.testing and not app._more, timeout, "the test run")
+    await wait_until(pilot, lambda: not app.busy, timeout, "the test run")
     await pilot.pause(0.15)
 
 

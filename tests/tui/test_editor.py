@@ -9,7 +9,8 @@ from pathlib import Path
 
 from core.events import CompletionReady, ScoreReady
 from core.session import EXPLAIN, EXPRESS
-from tui.app import RunnerEvent, StudioApp
+from tui.app import StudioApp
+from tui.messages import RunnerEvent
 from tui.screens.conflict import BothScreen, ConflictScreen
 from tui.screens.edit import EditScreen, LineArea
 from tui.screens.help import HelpScreen
@@ -355,7 +356,7 @@ class BrokenRunner:
     def __init__(self, real):
         self.real = real
         self.backend, self.judge = real.backend, real.judge
-        self.cache = real.cache
+        self.cache, self.rubric, self.setup_status = real.cache, real.rubric, real.setup_status
 
     def cached_completion(self, s):
         return None

@@ -1,7 +1,7 @@
 """The editor screen: status bar, the linked pair table, the message line, the detail panel."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,15 +10,13 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from core.backend_state import blockers
 from core.session import EditError
 
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
 from .edit import EditScreen
-
-if TYPE_CHECKING:
-    from ..app import StudioApp
 
 WIDE = 140      # columns from which the detail panel sits beside the table
 TALL = 36       # rows from which the detail panel gets more room
@@ -61,8 +59,9 @@ class MainScreen(Screen):
         self._settle_scheduled = False
 
     @property
-    def studio(self) -> "StudioApp":
-        return self.app  # type: ignore[return-value]
+    def studio(self) -> Any:
+        """The StudioApp (not imported here: tui.app imports this module, not the reverse)."""
+        return self.app
 
     def compose(self) -> ComposeResult:
         session = self.studio.session
@@ -88,7 +87,6 @@ class MainScreen(Screen):
         self.query_one(PairHeader).n_rows = self.studio.session.n_pairs
         self.table.focus()
         self.refresh_view()
-        self.studio.main_ready()
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
@@ -121,21 +119,13 @@ class MainScreen(Screen):
 
     def refresh_status(self) -> None:
         studio = self.studio
-        gen, judge = backend_views(studio.session, studio.runner, studio.cfg)
+        gen, judge = backend_views(studio.session, studio.cfg)
         self.query_one(StatusBar).set(studio.session, StatusInfo(
             gen, judge, running=studio.running_items, problems_only=self.problems_only))
 
-    def blockers(self) -> dict[str, str]:
-        gen, judge = backend_views(self.studio.session, self.studio.runner, self.studio.cfg)
-        out = {}
-        if gen.state in ("not configured", "error"):
-            out["generator"] = gen.why or gen.state
-        if judge.state in ("not configured", "error"):
-            out["judge"] = judge.why or judge.state
-        return out
-
     def refresh_detail(self) -> None:
-        self.query_one(DetailPanel).show(self.studio.session, self.table.current_row, self.blockers())
+        session = self.studio.session
+        self.query_one(DetailPanel).show(session, self.table.current_row, blockers(session.backends))
 
     def on_pair_table_cursor_moved(self, message: PairTable.CursorMoved) -> None:
         self.refresh_detail()

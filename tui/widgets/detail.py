@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from core.session_pairs import VERDICT_PROBLEM
+
 from ..render import clean, completion_text
 
 if TYPE_CHECKING:
@@ -75,10 +77,8 @@ def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
     if lint:
         t.append("\n")
         for f in lint:
-            level = getattr(f, "level", "warning")
-            t.append(f"lint {level}: ", style="bold red" if level == "error" else "bold yellow")
-            t.append(f"{getattr(f, 'side', '')} line {getattr(f, 'line', '?')}: "
-                     f"{getattr(f, 'message', f)}\n")
+            t.append(f"lint {f.level}: ", style="bold red" if f.level == "error" else "bold yellow")
+            t.append(f"{f.side or ''} line {f.line if f.line is not None else '?'}: {f.message}\n")
     return t
 
 
@@ -87,7 +87,7 @@ def pair_title(session: "Session", row: Optional[int]) -> str:
         return "pair"
     info = session.pair_info(row)
     bits = [f"pair {row + 1}/{session.n_pairs}", PAIR_WORDS.get(info.pair, info.pair)]
-    bits += [p for p in info.problems if p not in ("mismatch", "both fail", "error")]
+    bits += [p for p in info.problems if p not in VERDICT_PROBLEM.values()]
     return " · ".join(bits)
 
 

@@ -23,6 +23,8 @@ from textual.widget import Widget
 
 from ..render import fit_end, fit_start, score_cell
 
+from core.session_pairs import Problem
+
 if TYPE_CHECKING:
     from core.session import PairInfo, Session
 
@@ -279,7 +281,7 @@ class PairTable(ScrollView, can_focus=True):
                     mark, mstyle = "≠", self._style("mismatch")
                 elif info.identical:
                     mark, mstyle = "=", self._style("identical")
-                elif any(p == "lint error" for p in info.problems):
+                elif Problem.LINT_ERROR in info.problems:
                     mark, mstyle = "!", self._style("lint")
                 elif info.problems:
                     mark, mstyle = "•", self._style("ambiguous")

@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Optional
 from rich.text import Text
 from textual.widget import Widget
 
+from core.backend_state import BLOCKING, generator_name, reason
+
 from ..render import short_model
 
 if TYPE_CHECKING:
+    from core.config import Config
     from core.session import Session
 
 STATE_STYLE = {"ready": "green", "idle": "dim", "loading": "yellow", "warming": "yellow",
-               "not configured": "bold red", "error": "bold red", "running": "cyan"}
+               "not configured": "bold red", "error": "bold red"}
 
 
 @dataclass
@@ -113,35 +116,17 @@ def backends_line(gen: BackendView, judge: BackendView, width: int) -> Text:
         t.append(f"{label}: ", style="dim")
         t.append(state, style=STATE_STYLE.get(state, ""))
         if why:
-            t.append(f": {why}", style="red" if state in ("not configured", "error") else "dim")
+            t.append(f": {why}", style="red" if state in BLOCKING else "dim")
     return t
 
 
-def backend_views(session: "Session", runner, cfg) -> tuple[BackendView, BackendView]:
-    """Generator and judge state from the runner's events, or from how it was built."""
-    gen_label = "gen " + (getattr(getattr(runner, "backend", None), "name", None) or cfg.backend) \
-        + " " + short_model(cfg.model)
-    judge_label = "judge " + cfg.judge_model
-    g = session.backends.get("generator")
-    j = session.backends.get("judge")
-    if g is not None:
-        msg = g.message if g.state != "ready" else ""
-        if msg.startswith(g.state):
-            msg = msg[len(g.state):].strip(" :")
-        gen = BackendView(gen_label, g.state, msg)
-    elif runner is None or getattr(runner, "backend", None) is None:
-        why = getattr(runner, "backend_problem", None) or "no generation backend configured"
-        gen = BackendView(gen_label, "not configured", why)
-    else:
-        gen = BackendView(gen_label, "idle")
-    if j is not None:
-        judge = BackendView(judge_label, j.state, j.message if j.state != "ready" else "")
-    elif runner is None or getattr(runner, "judge", None) is None:
-        why = getattr(runner, "judge_problem", None) or "no judge configured"
-        judge = BackendView(judge_label, "not configured", why)
-    else:
-        judge = BackendView(judge_label, "idle")
-    return gen, judge
+def backend_views(session: "Session", cfg: "Config") -> tuple[BackendView, BackendView]:
+    """Generator and judge as core.backend_state has them, labelled for the status line."""
+    backends = session.backends
+    gen, judge = backends["generator"], backends["judge"]
+    gen_label = f"gen {generator_name(backends, cfg.backend)} {short_model(cfg.model)}"
+    return (BackendView(gen_label, gen.state, reason(gen)),
+            BackendView(f"judge {cfg.judge_model}", judge.state, reason(judge)))
 
 
 class StatusBar(Widget):
