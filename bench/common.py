@@ -125,6 +125,8 @@ class InstantBackend:
     """A generation backend that answers at once (deterministic text from the prompt)."""
 
     name = "instant"
+    likely_cold = True
+    cold_start_note = ""
 
     def __init__(self, model: str = "instant-model"):
         self.model = model

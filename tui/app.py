@@ -34,7 +34,7 @@ from core.config import Config
 from core.events import BackendState, BackendStatus
 from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait, load_trait
 from core.redact import redact
-from core.results import build_results, write_results
+from core.results import build_results, results_dir, write_results
 from core.scheduler import RunPlan, Scheduler
 from core.session import DiskState, Session
 from core.session_disk import DiskOutcome, Settled, settle_conflict, sync_from_disk
@@ -54,11 +54,6 @@ from .widgets.pair_table import PairTable
 
 REDRAW_S = 0.08
 SETTLE_S = 0.25          # after the first frame, before background work starts
-
-
-def results_dir(trait_name: str) -> Path:
-    """Where the editor writes results.json (as `scenarios test` does by default)."""
-    return Path.cwd() / "scenario-runs" / trait_name
 
 
 class StudioApp(App[int]):
@@ -425,7 +420,7 @@ class StudioApp(App[int]):
         yield SystemCommand("Undo", "Undo the last cut, edit, add or reload", main.action_undo)
         yield SystemCommand("Redo", "Redo what was undone", main.action_redo)
         yield SystemCommand("Write results.json",
-                            f"Results and review marks to scenario-runs/{self.session.name}/",
+                            f"Results and review marks to {results_dir(self.session.name)}/",
                             self.write_results)
         yield SystemCommand("Keys and colours", "The help screen", self.show_help)
 

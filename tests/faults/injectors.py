@@ -25,6 +25,14 @@ class FlakyBackend:
         self.prompts: list[str] = []       # prompts the real backend was asked for
         self.raised = 0
 
+    @property
+    def likely_cold(self) -> bool:
+        return self.inner.likely_cold
+
+    @property
+    def cold_start_note(self) -> str:
+        return self.inner.cold_start_note
+
     async def prepare(self) -> None:
         await self.inner.prepare()
 
@@ -48,6 +56,14 @@ class HangingBackend:
         self.mode = mode
         self.entered = threading.Event()
         self.release = threading.Event()
+
+    @property
+    def likely_cold(self) -> bool:
+        return self.inner.likely_cold
+
+    @property
+    def cold_start_note(self) -> str:
+        return self.inner.cold_start_note
 
     async def prepare(self) -> None:
         await self.inner.prepare()

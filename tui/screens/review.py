@@ -21,7 +21,7 @@ from textual.widgets import Footer, Static
 
 from core.session import EXPLAIN, EXPRESS
 
-from ..render import clean, completion_text, fit_end, fit_start, first_pieces
+from ..render import clean, completion_text, fit_end, fit_start
 
 if TYPE_CHECKING:
     from core.session import Session
