@@ -158,6 +158,9 @@ class InstantJudge:
         self.calls += 1
         return Judgement(sum(completion.encode()) % 101, 400, 20, 0.0005)
 
+    def warm_up(self) -> None:
+        return None
+
     async def aclose(self) -> None:
         return None
 

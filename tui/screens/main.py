@@ -5,7 +5,6 @@ from typing import Any, Optional
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -13,6 +12,7 @@ from textual.widgets import Footer
 from core.backend_state import blockers
 from core.session import EditError
 
+from ..actions import EDITOR, bindings
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
@@ -23,35 +23,7 @@ TALL = 36       # rows from which the detail panel gets more room
 
 
 class MainScreen(Screen):
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save",
-                tooltip="save both files atomically, then re-test what changed"),
-        Binding("w", "save", "Save", show=False,
-                tooltip="save, for terminals that eat ctrl+s (XON/XOFF flow control)"),
-        Binding("d", "cut", "Cut", id="cut", tooltip="cut the selected pair (both lines)"),
-        Binding("u", "undo", "Undo", id="undo", tooltip="undo the last cut, edit, add or reload"),
-        Binding("U,ctrl+y", "redo", "Redo", id="redo", show=False, tooltip="redo what was undone"),
-        Binding("e,enter", "edit", "Edit", id="edit",
-                tooltip="edit the selected line in place (left/right or tab picks the side)"),
-        Binding("a", "add", "Add", id="add", tooltip="add a pair after the cursor"),
-        Binding("n", "next_problem", "Next", id="next_problem",
-                tooltip="next problem pair (fail, mismatch, identical, ambiguous, error, lint error)"),
-        Binding("N", "prev_problem", "Prev", id="prev_problem", show=False,
-                tooltip="previous problem pair"),
-        Binding("f", "filter", "Filter", id="filter", tooltip="show problem pairs only / all pairs"),
-        Binding("v", "review", "Review", id="review",
-                tooltip="first-token review: mark EXPRESS / EXPLAIN"),
-        Binding("r", "retest", "Retest", id="retest", show=False,
-                tooltip="re-test the selected pair ignoring the cache"),
-        Binding("R", "retest_all", "Retest all", id="retest_all", show=False,
-                tooltip="test every line still without a result (after fixing a backend)"),
-        Binding("right_square_bracket", "detail_down", "Detail down", show=False,
-                tooltip="scroll the detail panel down"),
-        Binding("left_square_bracket", "detail_up", "Detail up", show=False,
-                tooltip="scroll the detail panel up"),
-        Binding("question_mark,f1", "help", "Help", id="help", tooltip="this help"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="quit (asks first when there are unsaved changes)"),
-    ]
+    BINDINGS = bindings(EDITOR)
 
     def __init__(self) -> None:
         super().__init__(id="main")
@@ -276,11 +248,6 @@ class MainScreen(Screen):
     def action_detail_up(self) -> None:
         self.query_one(DetailPanel).scroll_relative(y=-3, animate=False)
 
-    def action_help(self) -> None:
-        self.studio.show_help()
-
-    def action_quit(self) -> None:
-        self.studio.request_quit()
 
 
 LEGEND = Text.assemble(
