@@ -50,7 +50,7 @@ from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioActi
 from .runner_thread import RunnerThread
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
-from .screens.main import LEGEND, MainScreen
+from .screens.main import MainScreen, legend
 from .screens.quit import QuitScreen
 from .screens.review import ReviewScreen
 
@@ -402,7 +402,7 @@ class StudioApp(App[int]):
             ("First-token review (v)", rows(REVIEW)),
             ("Everywhere", [("ctrl+p", PALETTE_HELP)] + [(a.keys, a.help) for a in EVERYWHERE]),
         ]
-        self.push_screen(HelpScreen(sections, LEGEND))
+        self.push_screen(HelpScreen(sections, legend))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
