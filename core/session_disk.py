@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
 from .buffers import Operation, Snapshot
 from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, file_digest, load_trait,

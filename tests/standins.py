@@ -211,14 +211,14 @@ class JudgeServer:
                 self._active -= 1
 
 
-class CountingBackend:
-    """Wraps a backend and counts prompts at the backend boundary (for economy tests)."""
+class WrappedBackend:
+    """A backend around a real one: answers what the Backend protocol asks about itself as the
+    inner backend does. Subclasses change `generate`."""
 
     def __init__(self, inner: Any):
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
-        self.prompts: list[str] = []
 
     @property
     def likely_cold(self) -> bool:
@@ -230,6 +230,14 @@ class CountingBackend:
 
     async def prepare(self) -> None:
         await self.inner.prepare()
+
+
+class CountingBackend(WrappedBackend):
+    """Wraps a backend and counts prompts at the backend boundary (for economy tests)."""
+
+    def __init__(self, inner: Any):
+        super().__init__(inner)
+        self.prompts: list[str] = []
 
     async def generate(self, prompts: Any) -> Any:
         self.prompts.extend(prompts)
