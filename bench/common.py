@@ -125,6 +125,8 @@ class InstantBackend:
     """A generation backend that answers at once (deterministic text from the prompt)."""
 
     name = "instant"
+    likely_cold = True
+    cold_start_note = ""
 
     def __init__(self, model: str = "instant-model"):
         self.model = model
@@ -155,6 +157,9 @@ class InstantJudge:
         from core.judge import Judgement
         self.calls += 1
         return Judgement(sum(completion.encode()) % 101, 400, 20, 0.0005)
+
+    def warm_up(self) -> None:
+        return None
 
     async def aclose(self) -> None:
         return None

@@ -103,14 +103,14 @@ class EmptyApp(App):
         super().__init__()
         self.first_frame: Optional[float] = None
 
-    def _display(self, screen: Any, renderable: Any) -> None:
-        super()._display(screen, renderable)
-        if renderable is not None and self.first_frame is None:
+    def post_display_hook(self) -> None:
+        if self.first_frame is None:
             self.first_frame = time.perf_counter()
 
 
 class TimedStudio(StudioApp):
-    """The real app, with a hook on the compositor's output to time frames."""
+    """The real app, timing frames with Textual's post_display_hook (called after each frame
+    the compositor hands to the driver)."""
 
     CSS_PATH = str(Path(StudioApp.__module__ and sys.modules[StudioApp.__module__].__file__).parent
                    / StudioApp.CSS_PATH)
@@ -122,10 +122,7 @@ class TimedStudio(StudioApp):
         self.scores_seen = 0
         self.score_times: list[float] = []
 
-    def _display(self, screen: Any, renderable: Any) -> None:
-        super()._display(screen, renderable)
-        if renderable is None:
-            return
+    def post_display_hook(self) -> None:
         now = time.perf_counter()
         if self.first_frame is None and getattr(self, "main", None) is not None and self.main.table.rows:
             self.first_frame = now
@@ -188,9 +185,8 @@ import asyncio, sys, time
 from textual.app import App
 class Empty(App):
     first = None
-    def _display(self, screen, renderable):
-        super()._display(screen, renderable)
-        if renderable is not None and self.first is None:
+    def post_display_hook(self):
+        if self.first is None:
             self.first = time.time()
 async def main():
     app = Empty()
@@ -213,10 +209,8 @@ from tui.app import StudioApp
 class Studio(StudioApp):
     CSS_PATH = str(Path(tui.app.__file__).parent / StudioApp.CSS_PATH)
     first = None
-    def _display(self, screen, renderable):
-        super()._display(screen, renderable)
-        if renderable is not None and self.first is None and getattr(self, "main", None) is not None \\
-                and self.main.table.rows:
+    def post_display_hook(self):
+        if self.first is None and getattr(self, "main", None) is not None and self.main.table.rows:
             self.first = time.time()
 async def main():
     cfg = Config(model=MODEL, backend="local", device="cpu", cache_path=CACHE)

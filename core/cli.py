@@ -179,7 +179,7 @@ class TestState:
 def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
     from .cache import Cache
     from .dataset import DatasetError
-    from .results import build_results, write_results
+    from .results import build_results, results_dir, write_results
     from .runner import items_for
     from .setup import make_runner, redact
     from .verdicts import LineResult
@@ -191,7 +191,7 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
         return EXIT_SETUP
     for w in trait.warnings:
         print(f"note: {w}", file=sys.stderr)
-    workdir = Path(args.workdir) if args.workdir else Path("scenario-runs") / trait.name
+    workdir = Path(args.workdir) if args.workdir else results_dir(trait.name)
     cache = Cache(cfg.resolved_cache_path())
     runner = make_runner(cfg, cache, trait.name, trait.definition)
     items = items_for(trait.positive.lines, trait.negative.lines)

@@ -19,10 +19,17 @@ from typing import Any, Mapping
 from .backends import batch_policy, completion_identity
 from .config import Config
 from .dataset import atomic_write
-from .verdicts import (LineResult, Thresholds, first_tokens, is_ambiguous, is_identical,
+from .verdicts import (LineResult, Thresholds, first_tokens, line_ambiguous, is_identical,
                        line_passed, line_verdict, pair_verdict, summarize, summarize_sides)
 
 RESULTS_VERSION = 1
+RESULTS_ROOT = Path("scenario-runs")
+
+
+def results_dir(trait_name: str) -> Path:
+    """Where results.json goes by default, for `scenarios test` and the editor alike: under the
+    working directory, one folder per trait (`category/trait`)."""
+    return RESULTS_ROOT / trait_name
 
 
 def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg: Config,
@@ -38,7 +45,7 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
             out.append({
                 "idx": i, "scenario": r.scenario, "response": r.completion, "score": r.score,
                 "pass": line_passed(side, r, t),
-                "line": i + 1, "verdict": line_verdict(side, r, t), "ambiguous": is_ambiguous(r.score, t),
+                "line": i + 1, "verdict": line_verdict(side, r, t), "ambiguous": line_ambiguous(r, t),
                 "first_tokens": list(first_tokens(r, t.identical_tokens)), "error": r.error,
                 "review": review.get((side, i)),
             })

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable, Sequence
 
 from .backend_state import Slot, unconfigured
-from .backends import BackendSetupError, completion_identity
+from .backends import Backend, BackendSetupError, completion_identity
 from .cache import Cache, content_key
 from .config import Config
 from .events import (BackendState, BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
@@ -72,7 +72,7 @@ class Runner:
     """One per dataset session. `backend` and `judge` may be None (not configured)."""
 
     def __init__(self, cfg: Config, cache: Cache, *, trait: str, definition: str,
-                 backend: Any = None, judge: Judge | None = None,
+                 backend: Backend | None = None, judge: Judge | None = None,
                  backend_problem: str | None = None, judge_problem: str | None = None):
         self.cfg = cfg
         self.cache = cache
@@ -217,8 +217,7 @@ class Runner:
             stats.fatal.append(msg)
             emit(BackendStatus("generator", BackendState.NOT_CONFIGURED, msg))
             return
-        cold = getattr(backend, "likely_cold", None)
-        cold = cold is None or cold
+        cold = backend.likely_cold
         remote = backend.name == "modal"
         # Local: prepare() is the model load. Modal: prepare() only looks the class up (it fails
         # fast when Modal is not set up); the container starts on the first call after it.
@@ -231,7 +230,7 @@ class Runner:
             emit(BackendStatus(backend.name, BackendState.NOT_CONFIGURED, str(exc)))
             return
         if cold and remote:
-            emit(BackendStatus(backend.name, BackendState.WARMING, getattr(backend, "cold_start_note", "")
+            emit(BackendStatus(backend.name, BackendState.WARMING, backend.cold_start_note
                                or "starting a GPU container; a cold start takes a minute or more, "
                                "later runs reuse it"))
         # Longest prompts first so batches carry little padding.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
 from .buffers import Operation, Snapshot
 from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, file_digest, load_trait,
@@ -177,7 +177,7 @@ class DiskReport:
     files: list[str] = field(default_factory=list)    # pair files that changed
 
 
-def sync_from_disk(session: Any, cursor: int) -> DiskReport:
+def sync_from_disk(session: DiskSync, cursor: int) -> DiskReport:
     """Read the disk and act on what can be decided without the user: a new rubric is adopted
     (every score re-judged), a changed pair of files is reloaded when the buffers are clean;
     unsaved edits and a different disk version make a conflict the user settles."""
@@ -211,7 +211,7 @@ class Settled(StrEnum):
     LEFT_OPEN = "open"             # the user closed the dialog without choosing
 
 
-def settle_conflict(session: Any, asked: DiskState, choice: Optional[str],
+def settle_conflict(session: DiskSync, asked: DiskState, choice: Optional[str],
                     cursor: int) -> tuple[Settled, DiskState]:
     """Apply the user's choice in a conflict, unless the disk moved while they decided."""
     now = session.read_disk()

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Optional
 
 from .lint import Finding
-from .verdicts import (LineResult, LineVerdict, PairVerdict, Summary, Thresholds, is_ambiguous,
+from .verdicts import (LineResult, LineVerdict, PairVerdict, Summary, Thresholds, line_ambiguous,
                        is_identical, line_verdict, pair_verdict, summarize)
 
 
@@ -53,7 +53,7 @@ def pair_problems(pos: LineResult, neg: LineResult, lint: list[Finding],
     if ident:
         problems.append(Problem.IDENTICAL)
     for side, r in (("positive", pos), ("negative", neg)):
-        if not r.stale and r.error is None and is_ambiguous(r.score, t):
+        if line_ambiguous(r, t):
             problems.append(AMBIGUOUS_ON[side])
     if any(f.level == "error" for f in lint):
         problems.append(Problem.LINT_ERROR)

@@ -1,9 +1,7 @@
 """Build a Runner from a Config: pick the backend and the judge, and say what is missing."""
 from __future__ import annotations
 
-from typing import Any
-
-from .backends import make_backend
+from .backends import Backend, make_backend
 from .cache import Cache
 from .config import Config
 from .judge import Judge, JudgeSetupError
@@ -21,7 +19,7 @@ def make_judge(cfg: Config) -> tuple[Judge | None, str | None]:
 
 
 def make_runner(cfg: Config, cache: Cache, trait: str, definition: str, *,
-                backend: Any = None, judge: Judge | None = None) -> Runner:
+                backend: Backend | None = None, judge: Judge | None = None) -> Runner:
     """Backend objects are cheap until prepare(); a missing judge key is a status, not a crash."""
     backend = backend if backend is not None else make_backend(cfg)
     judge_problem = None

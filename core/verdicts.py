@@ -1,6 +1,7 @@
 """Verdicts: pure functions from scores to pass/fail/ambiguous/error and pair summaries."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Optional, Sequence
 
@@ -36,7 +37,14 @@ def passes(side: str, score: int, t: Thresholds = Thresholds()) -> bool:
 
 
 def is_ambiguous(score: Optional[int], t: Thresholds = Thresholds()) -> bool:
+    """A score inside the ambiguous band."""
     return score is not None and t.ambiguous_low <= score <= t.ambiguous_high
+
+
+def line_ambiguous(r: LineResult, t: Thresholds = Thresholds()) -> bool:
+    """The one meaning of an ambiguous line (results.json, summaries, problems): a current
+    score, not stale and not errored, inside the band."""
+    return not r.stale and r.error is None and is_ambiguous(r.score, t)
 
 
 def line_verdict(side: str, r: LineResult, t: Thresholds = Thresholds()) -> LineVerdict:
@@ -48,7 +56,7 @@ def line_verdict(side: str, r: LineResult, t: Thresholds = Thresholds()) -> Line
         return "error"
     if r.score is None:
         return "pending"
-    if is_ambiguous(r.score, t):
+    if line_ambiguous(r, t):
         return "ambiguous"
     return "pass" if passes(side, r.score, t) else "fail"
 
@@ -60,12 +68,20 @@ def line_passed(side: str, r: LineResult, t: Thresholds = Thresholds()) -> Optio
     return passes(side, r.score, t)
 
 
+_WORD = re.compile(r"\s*\S+")
+
+
+def first_pieces(tokens: Sequence[str], completion: Optional[str], n: int) -> list[str]:
+    """The first n pieces of a completion as generated, leading spaces kept (so they spell its
+    start): its token pieces, or its words when no pieces are known."""
+    if tokens:
+        return list(tokens[:n])
+    return _WORD.findall(completion or "")[:n]
+
+
 def first_tokens(r: LineResult, n: int) -> tuple[str, ...]:
-    if r.tokens:
-        return tuple(tok.strip() for tok in r.tokens[:n])
-    if r.completion is not None:
-        return tuple(r.completion.split()[:n])
-    return ()
+    """The first n pieces, stripped: what identical detection and results.json compare."""
+    return tuple(p.strip() for p in first_pieces(r.tokens, r.completion, n))
 
 
 def is_identical(pos: LineResult, neg: LineResult, t: Thresholds = Thresholds()) -> bool:
@@ -144,7 +160,7 @@ def summarize_side(side: str, rows: Iterable[LineResult], t: Thresholds = Thresh
             ss.passed += 1
         else:
             ss.failed += 1
-        if not r.stale and r.error is None and is_ambiguous(r.score, t):
+        if line_ambiguous(r, t):
             ss.ambiguous += 1
     return ss
 

@@ -105,10 +105,15 @@ class JudgeServer:
     bodies: list[dict[str, Any]] = field(default_factory=list)
     keep_bodies: bool = False
     max_concurrent: int = 0
+    # Answer the first `answer_first` requests; later ones wait until `gate` is set (a judge
+    # that stops answering: a run is then provably still going). None: answer every request.
+    answer_first: int | None = None
+    waiting: int = 0
     _active: int = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self.gate = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -169,6 +174,10 @@ class JudgeServer:
             if self.keep_bodies:
                 self.bodies.append({"headers": dict(h.headers), "body": body})
         try:
+            if self.answer_first is not None and n > self.answer_first:
+                with self._lock:
+                    self.waiting += 1
+                self.gate.wait()
             if self.latency_s:
                 time.sleep(self.latency_s)
             fault = self.faults.pick(n)
@@ -202,17 +211,33 @@ class JudgeServer:
                 self._active -= 1
 
 
-class CountingBackend:
-    """Wraps a backend and counts prompts at the backend boundary (for economy tests)."""
+class WrappedBackend:
+    """A backend around a real one: answers what the Backend protocol asks about itself as the
+    inner backend does. Subclasses change `generate`."""
 
     def __init__(self, inner: Any):
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
-        self.prompts: list[str] = []
+
+    @property
+    def likely_cold(self) -> bool:
+        return self.inner.likely_cold
+
+    @property
+    def cold_start_note(self) -> str:
+        return self.inner.cold_start_note
 
     async def prepare(self) -> None:
         await self.inner.prepare()
+
+
+class CountingBackend(WrappedBackend):
+    """Wraps a backend and counts prompts at the backend boundary (for economy tests)."""
+
+    def __init__(self, inner: Any):
+        super().__init__(inner)
+        self.prompts: list[str] = []
 
     async def generate(self, prompts: Any) -> Any:
         self.prompts.extend(prompts)

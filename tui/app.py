@@ -17,6 +17,7 @@ import asyncio
 import sys
 import time
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -34,45 +35,41 @@ from core.config import Config
 from core.events import BackendState, BackendStatus
 from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait, load_trait
 from core.redact import redact
-from core.results import build_results, write_results
+from core.results import build_results, results_dir, write_results
 from core.scheduler import RunPlan, Scheduler
 from core.session import DiskState, Session
 from core.session_disk import DiskOutcome, Settled, settle_conflict, sync_from_disk
+from core.session_lint import LintKey
+from core.runner import Runner
 from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
+from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioAction, bindings, palette
 from .runner_thread import RunnerThread
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
-from .screens.main import LEGEND, MainScreen
+from .screens.main import MainScreen, legend
 from .screens.quit import QuitScreen
 from .screens.review import ReviewScreen
-from .warmup import judge_warm_up
-from .widgets.pair_table import PairTable
 
 REDRAW_S = 0.08
 SETTLE_S = 0.25          # after the first frame, before background work starts
 
 
-def results_dir(trait_name: str) -> Path:
-    """Where the editor writes results.json (as `scenarios test` does by default)."""
-    return Path.cwd() / "scenario-runs" / trait_name
-
-
 class StudioApp(App[int]):
     CSS_PATH = str(Path(__file__).with_name("studio.tcss"))   # absolute: subclasses live elsewhere
     TITLE = "scenario studio"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = bindings(EVERYWHERE)
 
-    def __init__(self, trait: Trait, *, cfg: Config | None = None, runner: Any = None,
+    def __init__(self, trait: Trait, *, cfg: Config | None = None, runner: Runner | None = None,
                  cache: Cache | None = None, refresh: bool = False, watch: bool = True,
                  autorun: bool = True) -> None:
         super().__init__()
         self.cfg = cfg or Config()
         self.runner = runner
-        self.cache = cache if cache is not None else getattr(runner, "cache", None)
+        self.cache = cache if cache is not None else (runner.cache if runner is not None else None)
         self.session = Session(
             trait, thresholds=self.cfg.thresholds, cache=self.cache,
             rubric=runner.rubric if runner is not None else None,
@@ -85,7 +82,7 @@ class StudioApp(App[int]):
         self._runner_thread = RunnerThread()
         self._run_future: Optional[Future] = None
         self._redraw_timer: Optional[Timer] = None
-        self._watch_stop = StopFlag()
+        self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
         self.events_seen = 0
         self._announce_done = False
@@ -128,22 +125,27 @@ class StudioApp(App[int]):
     def _start_background(self) -> None:
         """Once the first screen has settled (the footer and focus set up, the first layouts):
         the first keys would otherwise wait on it and on them at once."""
-        if not self._exit:
+        if not self._watch_stop.is_set():
             self._in_background(self.session.lint_key())
 
     @work(thread=True, exclusive=True, group="background", exit_on_error=False)
-    def _in_background(self, key: Any) -> None:
+    def _in_background(self, key: LintKey) -> None:
         """One thread (each takes the GIL from the event loop a share of the time): lint the
-        dataset as opened, then warm the judge up when it offers that."""
+        dataset as opened, then warm the judge up. The first judge call would otherwise do its
+        one-time work (the SDK's lazy imports, building the client, the reply validators) on
+        the runner's loop while results start streaming in and the user types."""
         self.post_message(LintReady(key, self.session.compute_lint(key)))
-        warm_up = judge_warm_up(self.runner)
-        if warm_up is not None:
-            warm_up()
+        judge = self.runner.judge if self.runner is not None else None
+        if judge is not None:
+            try:
+                judge.warm_up()
+            except Exception:
+                return       # best effort: the judge does the same work itself when it needs it
             freeze_now()         # the SDK's objects live as long as the process
 
     def on_lint_ready(self, message: LintReady) -> None:
         self.session.adopt_lint(message.key, message.result)
-        if self._exit or not self.main.is_attached:
+        if self._watch_stop.is_set() or not self.main.is_attached:
             return                  # closing: the screen's widgets may be gone already
         self.session.lint_enabled = True
         try:
@@ -348,7 +350,10 @@ class StudioApp(App[int]):
 
         self.push_screen(ConflictScreen(conflict, files), decided)
 
-    def show_last_conflict(self) -> None:
+    def action_reload(self) -> None:
+        self.check_disk(forced=True)
+
+    def action_show_last_conflict(self) -> None:
         last = self.session.last_conflict
         if last is None:
             self.say("No conflict so far in this session.")
@@ -369,7 +374,7 @@ class StudioApp(App[int]):
         self.push_screen(BothScreen(last, mode="view"), chosen)
 
     # ---------------------------------------------------------------- results.json
-    def write_results(self) -> None:
+    def action_write_results(self) -> None:
         s = self.session
         pos = [s.result("positive", i) for i in range(s.n_pairs)]
         neg = [s.result("negative", i) for i in range(s.n_pairs)]
@@ -384,50 +389,26 @@ class StudioApp(App[int]):
         self.say(f"Wrote {path}" + (" (from unsaved buffers)" if s.dirty else "") + ".", "ok")
 
     # ---------------------------------------------------------------- help, palette, quit
-    def show_help(self) -> None:
-        def rows(bindings: Iterable[Any]) -> list[tuple[str, str]]:
-            out = []
-            for b in bindings:
-                b = b if isinstance(b, Binding) else Binding(*b)
-                keys = ", ".join(self.get_key_display(Binding(k.strip(), b.action))
-                                 for k in b.key.split(","))
-                out.append((keys, b.tooltip or b.description or b.action))
-            return out
+    def action_help(self) -> None:
+        """Keys from the same lists the bindings are made of (tui.actions), plus the legend."""
+        def rows(actions: Iterable[StudioAction]) -> list[tuple[str, str]]:
+            return [(", ".join(self.get_key_display(Binding(k.strip(), a.action))
+                               for k in a.keys.split(",")), a.help)
+                    for a in actions if a.keys]
 
         sections = [
-            ("Editor", rows(MainScreen.BINDINGS)),
-            ("Moving in the table", rows(PairTable.BINDINGS)),
-            ("First-token review (v)", rows(ReviewScreen.BINDINGS)),
-            ("Everywhere", [("ctrl+p", "command palette: save, retest, show last conflict, write "
-                                       "results.json, review, theme…"),
-                            ("ctrl+q", "quit (asks when there are unsaved changes)")]),
+            ("Editor", rows(EDITOR)),
+            ("Moving in the table", rows(TABLE)),
+            ("First-token review (v)", rows(REVIEW)),
+            ("Everywhere", [("ctrl+p", PALETTE_HELP)] + [(a.keys, a.help) for a in EVERYWHERE]),
         ]
-        self.push_screen(HelpScreen(sections, LEGEND))
+        self.push_screen(HelpScreen(sections, legend))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        main = self.main
-        yield SystemCommand("Save", "Write positive.txt and negative.txt and re-test what changed",
-                            self.save)
-        yield SystemCommand("Retest untested lines",
-                            "Test every line without a result (after fixing a backend)",
-                            main.action_retest_all)
-        yield SystemCommand("Retest selected pair", "Generate and judge the pair again, ignoring "
-                            "the cache", main.action_retest)
-        yield SystemCommand("Show last conflict", "Both versions of the last conflict with the disk",
-                            self.show_last_conflict)
-        yield SystemCommand("Reload from disk", "Read the files again (asks on unsaved edits)",
-                            lambda: self.check_disk(forced=True))
-        yield SystemCommand("First-token review", "Mark first tokens EXPRESS / EXPLAIN",
-                            main.action_review)
-        yield SystemCommand("Toggle problem filter", "Show only problem pairs, or all",
-                            main.action_filter)
-        yield SystemCommand("Undo", "Undo the last cut, edit, add or reload", main.action_undo)
-        yield SystemCommand("Redo", "Redo what was undone", main.action_redo)
-        yield SystemCommand("Write results.json",
-                            f"Results and review marks to scenario-runs/{self.session.name}/",
-                            self.write_results)
-        yield SystemCommand("Keys and colours", "The help screen", self.show_help)
+        for a in palette(EDITOR):
+            yield SystemCommand(a.palette, a.help[:1].upper() + a.help[1:],
+                                partial(self.run_action, a.action, self.main))
 
     def request_quit(self) -> None:
         s = self.session
@@ -458,8 +439,8 @@ class StudioApp(App[int]):
         self.collections.give_back()
         if self._run_future is not None:
             self._run_future.cancel()
-        judge = getattr(self.runner, "judge", None)
-        if judge is not None and hasattr(judge, "aclose"):
+        judge = self.runner.judge if self.runner is not None else None
+        if judge is not None:
             # the judge's client belongs to the runner's loop: close it there
             try:
                 await self._runner_thread.run(judge.aclose(), timeout=2.0)

@@ -8,6 +8,8 @@ from typing import Sequence
 from rich.cells import cell_len
 from rich.text import Text
 
+from core.verdicts import first_pieces
+
 ELLIPSIS = "…"
 NEWLINE_MARK = "⏎"
 
@@ -66,15 +68,6 @@ def fit_start(text: str, width: int) -> str:
     return _fit(text, width, keep_end=False)
 
 
-def first_pieces(tokens: Sequence[str], completion: str | None, n: int) -> list[str]:
-    """The first n token pieces as generated (fall back to words when there are no pieces)."""
-    if tokens:
-        return [t for t in tokens[:n]]
-    if completion:
-        return completion.split()[:n]
-    return []
-
-
 def completion_text(tokens: Sequence[str], completion: str | None, n: int = 5) -> Text:
     """The whole completion with its first n tokens set apart (reverse video, boundaries marked)."""
     t = Text()
@@ -83,11 +76,9 @@ def completion_text(tokens: Sequence[str], completion: str | None, n: int = 5) -
     if not completion:
         t.append("(empty completion)", style="dim italic")
         return t
-    if tokens and "".join(tokens) == completion:
-        head = list(tokens[:n])
-    else:
-        words = completion.split(" ")[:n]
-        head = [w if i == 0 else " " + w for i, w in enumerate(words)]
+    head = first_pieces(tokens, completion, n)
+    if not completion.startswith("".join(head)):     # pieces that do not spell it: its words
+        head = first_pieces((), completion, n)
     rest = completion[len("".join(head)):]
     for i, piece in enumerate(head):
         if i:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import functools
 from importlib import metadata
-from typing import Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from ..generation import Generated
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 class BackendSetupError(Exception):
@@ -19,6 +22,9 @@ class BackendSetupError(Exception):
 class Backend(Protocol):
     name: str
     model: str
+    # What the runner says while the next call starts cold: the backend knows, not the runner.
+    likely_cold: bool          # the next call probably loads a model or starts a container
+    cold_start_note: str       # why a cold start takes long (empty: the runner's default)
 
     async def prepare(self) -> None:
         """Load the model or look up the remote class. Raises BackendSetupError."""
@@ -27,7 +33,7 @@ class Backend(Protocol):
         """Complete the prompts, in order."""
 
 
-def completion_identity(cfg: Any) -> dict[str, Any]:
+def completion_identity(cfg: "Config") -> dict[str, Any]:
     """Everything that changes a completion, as it goes into the completion cache key.
 
     The backend itself is not part of it: Modal and a local GPU run the same function on the
@@ -41,7 +47,7 @@ def completion_identity(cfg: Any) -> dict[str, Any]:
             "decoder": "greedy-v1" if cfg.temperature == 0 else "sample-v1"}
 
 
-def batch_policy(cfg: Any) -> dict[str, Any]:
+def batch_policy(cfg: "Config") -> dict[str, Any]:
     """How lines are grouped for decoding, recorded in results.json: in bf16 a line's greedy
     completion can depend on the batch it was decoded in (docs/backends.md, batch invariance),
     so a line re-tested alone may differ from the same line in a full run."""
@@ -49,7 +55,7 @@ def batch_policy(cfg: Any) -> dict[str, Any]:
             "batch_invariant": expected_precision(cfg) != "bfloat16"}
 
 
-def generating_transformers(cfg: Any) -> str:
+def generating_transformers(cfg: "Config") -> str:
     """The transformers version that will generate: the Modal image's pin, or the installed one."""
     if cfg.backend == "modal":
         from .modal_settings import PINS
@@ -66,7 +72,7 @@ def installed_version(dist: str) -> str:
         return "not installed"
 
 
-def expected_precision(cfg: Any) -> str:
+def expected_precision(cfg: "Config") -> str:
     """The dtype the backend will run in (load_model: bf16 on CUDA, float32 elsewhere),
     decided without importing torch so that opening the editor stays instant."""
     if cfg.backend == "modal" or cfg.device == "cuda":
@@ -78,7 +84,7 @@ def expected_precision(cfg: Any) -> str:
     return "bfloat16" if has_cuda else "float32"
 
 
-def make_backend(cfg: Any) -> Backend:
+def make_backend(cfg: "Config") -> Backend:
     if cfg.backend == "modal":
         from .modal_client import ModalBackend
         return ModalBackend(cfg)

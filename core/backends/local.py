@@ -4,10 +4,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..generation import Generated, generate_greedy, load_model
 from . import BackendSetupError
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 async def in_daemon_thread(fn: Any, *args: Any) -> Any:
@@ -40,8 +43,9 @@ async def in_daemon_thread(fn: Any, *args: Any) -> Any:
 
 class LocalBackend:
     name = "local"
+    cold_start_note = ""       # "loading <model>" says it all
 
-    def __init__(self, cfg: Any):
+    def __init__(self, cfg: "Config"):
         self.cfg = cfg
         self.model = cfg.model
         self._loaded: tuple[Any, Any] | None = None

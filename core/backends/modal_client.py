@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..generation import Generated
 from . import BackendSetupError
 from .modal_settings import (CACHE_DIR, CALL_TIMEOUT_S, HF_HOME, STARTUP_TIMEOUT_S, WEIGHTS_VOLUME, hub_cache_folder,
                              scaledown_s)
 from .remote_errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 DEPLOY_HINT = "modal deploy -m core.backends.modal_app"
 LOGS_HINT = "modal app logs"
@@ -66,7 +69,7 @@ def describe_modal_error(exc: BaseException, app_name: str) -> str | None:
 class ModalBackend:
     name = "modal"
 
-    def __init__(self, cfg: Any):
+    def __init__(self, cfg: "Config"):
         self.cfg = cfg
         self.model = cfg.model
         self._obj: Any = None

@@ -25,6 +25,8 @@ class InstantBackend:
     fixed Generated results. Counts calls and prompts at the backend boundary."""
 
     name = "instant"
+    likely_cold = True
+    cold_start_note = ""
 
     def __init__(self, model: str = "instant-model", fail_on: Sequence[str] = ()):
         self.model = model

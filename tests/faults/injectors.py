@@ -10,23 +10,20 @@ import asyncio
 import threading
 from typing import Any, Callable, Sequence
 
+from tests.standins import WrappedBackend
+
 
 class GenerationFault(RuntimeError):
     pass
 
 
-class FlakyBackend:
+class FlakyBackend(WrappedBackend):
     def __init__(self, inner: Any, fails: Callable[[str], bool], message: str = "CUDA error: device-side assert (injected)"):
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
+        super().__init__(inner)
         self.fails = fails
         self.message = message
         self.prompts: list[str] = []       # prompts the real backend was asked for
         self.raised = 0
-
-    async def prepare(self) -> None:
-        await self.inner.prepare()
 
     async def generate(self, prompts: Sequence[str]) -> Any:
         bad = [p for p in prompts if self.fails(p)]
@@ -37,20 +34,15 @@ class FlakyBackend:
         return await self.inner.generate(prompts)
 
 
-class HangingBackend:
+class HangingBackend(WrappedBackend):
     """`mode="async"`: generate awaits forever (a remote call that never answers);
     `mode="thread"`: generate blocks a worker thread (a stuck local forward pass)."""
 
     def __init__(self, inner: Any, mode: str = "async"):
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
+        super().__init__(inner)
         self.mode = mode
         self.entered = threading.Event()
         self.release = threading.Event()
-
-    async def prepare(self) -> None:
-        await self.inner.prepare()
 
     async def generate(self, prompts: Sequence[str]) -> Any:
         self.entered.set()

@@ -168,6 +168,9 @@ def test_sigint_mid_run_keeps_what_finished_and_a_rerun_fills_the_gaps(
         judge_env, tiny_model, trait_copy, tmp_path, monkeypatch, capsys, figures):
     server = judge_env
     server.latency_s = 0.3
+    # Six judge calls are answered; the seventh and later wait for the gate, so the run cannot
+    # finish before the Ctrl-C: it is provably mid-way when the signal arrives.
+    server.answer_first = 6
     monkeypatch.chdir(tmp_path)
     workdir = tmp_path / "run"
     db = tmp_path / "xdg-cache" / "scenario-studio" / "cache.sqlite3"
@@ -191,13 +194,16 @@ def test_sigint_mid_run_keeps_what_finished_and_a_rerun_fills_the_gaps(
             editor_cache.set_mark(f"editor-mark-{marks}", "t", "positive", f"s{marks}", "EXPRESS")
             marks += 1
             scored = editor_cache.counts()["scores"]
-            if scored >= 6:
+            if scored >= 6 and server.waiting >= 1:
                 break
         assert proc.poll() is None, proc.communicate()
-        assert scored >= 6, "the run never scored anything"
+        assert scored == 6, f"the run should have scored exactly the 6 answered calls, not {scored}"
+        assert server.waiting >= 1, "the run never asked for a seventh score"
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
+        server.gate.set()          # the held requests answer a closed connection
+        server.answer_first = None
         if proc.poll() is None:
             proc.kill()
             proc.communicate()

@@ -131,7 +131,7 @@ async def test_no_secret_in_anything_an_editor_run_writes_or_shows(planted, load
             shown[f"screen row {i}"] = app.export_screenshot()
         shown["message"] = str(app.main.message.message)
         shown["screen"] = app.export_screenshot()
-        app.write_results()
+        app.action_write_results()
         await pilot.pause(0.1)
         await pilot.press("q")
     cache.close()

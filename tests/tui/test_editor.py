@@ -233,7 +233,7 @@ async def test_conflict_keep_mine_keeps_theirs_viewable(make_app, judge_env, tra
         await pilot.press("ctrl+s")
         assert not any(line.startswith("THEIRS") for line in lines(trait_copy / "negative.txt"))
         # theirs is still reachable: palette command "Show last conflict"
-        app.show_last_conflict()
+        app.action_show_last_conflict()
         await pilot.pause()
         assert isinstance(app.screen, BothScreen)
         await pilot.press("t")                              # put the disk version back in
@@ -288,7 +288,7 @@ async def test_review_marks_survive_a_restart(make_app, judge_env, trait_copy, t
         assert app2.session.review_marks() == {("positive", 0): EXPRESS, ("negative", 0): EXPLAIN}
         body = str(app2.main.query_one("#detail-body").render())
         assert "[EXPRESS]" in body and "[EXPLAIN]" in body
-        app2.write_results()
+        app2.action_write_results()
         data = json.loads((tmp_path / "scenario-runs" / app2.session.name / "results.json").read_text())
         assert data["positive"][0]["review"] == EXPRESS and data["negative"][0]["review"] == EXPLAIN
         assert data["positive"][1]["review"] is None

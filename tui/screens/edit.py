@@ -20,22 +20,22 @@ class LineArea(TextArea):
             self.area = area
             super().__init__()
 
-    async def _on_key(self, event: events.Key) -> None:
+    # Handlers of a subclass run before TextArea's own; prevent_default() keeps TextArea's
+    # from running (no newline inserted, no raw paste).
+    def on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
             self.post_message(self.Submitted(self))
-            return
-        await super()._on_key(event)
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()
+        event.stop()
         text = " ".join(part.strip() for part in event.text.splitlines() if part.strip())
         if self.read_only or not text:
             return
-        event.prevent_default()
-        event.stop()
-        if result := self._replace_via_keyboard(text, *self.selection):
-            self.move_cursor(result.end_location)
+        result = self.replace(text, *self.selection, maintain_selection_offset=False)
+        self.move_cursor(result.end_location)
 
 
 class EditScreen(ModalScreen[list[str] | None]):

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from core.backend_state import blockers
 from core.session import EditError
 
+from ..actions import EDITOR, bindings
+from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
@@ -23,40 +26,17 @@ TALL = 36       # rows from which the detail panel gets more room
 
 
 class MainScreen(Screen):
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save",
-                tooltip="save both files atomically, then re-test what changed"),
-        Binding("w", "save", "Save", show=False,
-                tooltip="save, for terminals that eat ctrl+s (XON/XOFF flow control)"),
-        Binding("d", "cut", "Cut", id="cut", tooltip="cut the selected pair (both lines)"),
-        Binding("u", "undo", "Undo", id="undo", tooltip="undo the last cut, edit, add or reload"),
-        Binding("U,ctrl+y", "redo", "Redo", id="redo", show=False, tooltip="redo what was undone"),
-        Binding("e,enter", "edit", "Edit", id="edit",
-                tooltip="edit the selected line in place (left/right or tab picks the side)"),
-        Binding("a", "add", "Add", id="add", tooltip="add a pair after the cursor"),
-        Binding("n", "next_problem", "Next", id="next_problem",
-                tooltip="next problem pair (fail, mismatch, identical, ambiguous, error, lint error)"),
-        Binding("N", "prev_problem", "Prev", id="prev_problem", show=False,
-                tooltip="previous problem pair"),
-        Binding("f", "filter", "Filter", id="filter", tooltip="show problem pairs only / all pairs"),
-        Binding("v", "review", "Review", id="review",
-                tooltip="first-token review: mark EXPRESS / EXPLAIN"),
-        Binding("r", "retest", "Retest", id="retest", show=False,
-                tooltip="re-test the selected pair ignoring the cache"),
-        Binding("R", "retest_all", "Retest all", id="retest_all", show=False,
-                tooltip="test every line still without a result (after fixing a backend)"),
-        Binding("right_square_bracket", "detail_down", "Detail down", show=False,
-                tooltip="scroll the detail panel down"),
-        Binding("left_square_bracket", "detail_up", "Detail up", show=False,
-                tooltip="scroll the detail panel up"),
-        Binding("question_mark,f1", "help", "Help", id="help", tooltip="this help"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="quit (asks first when there are unsaved changes)"),
-    ]
+    BINDINGS = bindings(EDITOR)
+
+    problems_only: reactive[bool] = reactive(False, init=False)
+    """View state: only the pairs with a problem are listed (f). Its watcher redraws."""
 
     def __init__(self) -> None:
         super().__init__(id="main")
-        self.problems_only = False
         self._settle_scheduled = False
+
+    def watch_problems_only(self) -> None:
+        self.refresh_view(keep=self.table.current_row)
 
     @property
     def studio(self) -> Any:
@@ -210,8 +190,7 @@ class MainScreen(Screen):
             except EditError as exc:
                 self.say(str(exc), "error")
                 return
-            if self.problems_only:
-                self.problems_only = False
+            self.problems_only = False      # the new pair shows (a change redraws)
             self.refresh_view(keep=op.cursor_after)
             self.studio.request_tests()
             self.say(f"Added pair {op.cursor_after + 1}; testing it now. ctrl+s saves.")
@@ -241,7 +220,6 @@ class MainScreen(Screen):
 
     def action_filter(self) -> None:
         self.problems_only = not self.problems_only
-        self.refresh_view(keep=self.table.current_row)
         n = len(self.table.rows)
         self.say(f"Showing {n} problem pair{'s' if n != 1 else ''} (f shows all)." if self.problems_only
                  else "Showing all pairs.")
@@ -276,25 +254,25 @@ class MainScreen(Screen):
     def action_detail_up(self) -> None:
         self.query_one(DetailPanel).scroll_relative(y=-3, animate=False)
 
-    def action_help(self) -> None:
-        self.studio.show_help()
-
-    def action_quit(self) -> None:
-        self.studio.request_quit()
 
 
-LEGEND = Text.assemble(
-    ("  pass", "bold green"), " positive ≥ threshold / negative ≤ threshold\n",
-    ("  fail", "bold red"), " the other way\n",
-    ("  ambiguous", "bold yellow"), " score in the 40-60 band\n",
-    ("  ERR", "bold magenta"), " the backend or judge failed: neither pass nor fail (detail says why)\n",
-    ("  …", "dim"), " being tested   ", ("·", "dim"), " not tested yet (or blocked: see status line)\n",
-    ("  stale", "dim italic"), " the line changed; the old result shows until the new one arrives\n",
-    "  middle column: ", ("≠", "bold red"), " mismatch (one side passes)  ",
-    ("=", "bold yellow"), " identical completions  ", ("!", "bold red"), " lint error  ",
-    ("•", "yellow"), " other problem\n",
-    "  detail panel: the first tokens are shown ", ("in reverse", "reverse"),
-    ", their boundaries marked │\n",
-    "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
-    "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
-)
+def legend(colour: Colour) -> Text:
+    """What the colours and marks mean, in the colours studio.tcss gives them."""
+    dim = Style(dim=True)
+    return Text.assemble(
+        ("  pass", colour("pass")), " positive ≥ threshold / negative ≤ threshold\n",
+        ("  fail", colour("fail")), " the other way\n",
+        ("  ambiguous", colour("warn")), " score in the 40-60 band\n",
+        ("  ERR", colour("error")),
+        " the backend or judge failed: neither pass nor fail (detail says why)\n",
+        ("  …", dim), " being tested   ", ("·", dim), " not tested yet (or blocked: see status line)\n",
+        ("  stale", Style(dim=True, italic=True)),
+        " the line changed; the old result shows until the new one arrives\n",
+        "  middle column: ", ("≠", colour("fail")), " mismatch (one side passes)  ",
+        ("=", colour("warn")), " identical completions  ", ("!", colour("fail")), " lint error  ",
+        ("•", colour("caution")), " other problem\n",
+        "  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
+        ", their boundaries marked │\n",
+        "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
+        "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
+    )

@@ -10,7 +10,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -20,8 +19,10 @@ from textual.strip import Strip
 from textual.widgets import Footer, Static
 
 from core.session import EXPLAIN, EXPRESS
+from core.verdicts import first_pieces
 
-from ..render import clean, completion_text, fit_end, fit_start, first_pieces
+from ..actions import REVIEW, bindings
+from ..render import clean, completion_text, fit_end, fit_start
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -130,23 +131,7 @@ class ReviewList(ScrollView, can_focus=True):
 
 
 class ReviewScreen(Screen):
-    BINDINGS = [
-        Binding("x", "mark('EXPRESS')", "EXPRESS", id="express",
-                tooltip="the first tokens EXPRESS the trait (then the next line)"),
-        Binding("p", "mark('EXPLAIN')", "EXPLAIN", id="explain",
-                tooltip="they EXPLAIN an act the scenario already committed (then the next line)"),
-        Binding("space,s", "skip", "Skip", id="skip", tooltip="leave unmarked, go to the next line"),
-        Binding("backspace,delete", "clear", "Clear", show=False, tooltip="remove this line's mark"),
-        Binding("down,j", "move(1)", "Down", show=False, tooltip="next line"),
-        Binding("up,k", "move(-1)", "Up", show=False, tooltip="previous line"),
-        Binding("tab", "other_side", "Other side", show=False, tooltip="the pair's other line"),
-        Binding("pagedown", "move(10)", "Page down", show=False, tooltip="ten lines down"),
-        Binding("pageup", "move(-10)", "Page up", show=False, tooltip="ten lines up"),
-        Binding("n", "next_unmarked", "Next unmarked", id="next_unmarked",
-                tooltip="the next line with a completion and no mark"),
-        Binding("question_mark,f1", "help", "Help", tooltip="the help screen"),
-        Binding("escape,v,q", "back", "Back", id="back", tooltip="back to the editor"),
-    ]
+    BINDINGS = bindings(REVIEW)
 
     def __init__(self, start_row: int = 0) -> None:
         super().__init__(id="review")
@@ -250,9 +235,6 @@ class ReviewScreen(Screen):
                 lst.cursor = line
                 return
         self.refresh_all("Every line with a completion is marked.")
-
-    def action_help(self) -> None:
-        self.app.show_help()  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         self.dismiss(None)

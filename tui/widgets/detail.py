@@ -3,19 +3,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from core.session_pairs import VERDICT_PROBLEM
 
+from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean, completion_text
 
 if TYPE_CHECKING:
     from core.session import Session
 
-VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "ambiguous": "bold yellow",
-                 "error": "bold magenta", "pending": "dim", "stale": "dim italic"}
+# A verdict's colour (studio.tcss, tui.colours); pending and stale are drawn faint.
+VERDICT_COLOUR = {"pass": "pass", "fail": "fail", "ambiguous": "warn", "error": "error"}
+FAINT = {"pending": Style(dim=True), "stale": Style(dim=True, italic=True)}
+
+
+def verdict_style(verdict: str, colour: Colour) -> Style:
+    name = VERDICT_COLOUR.get(verdict)
+    return colour(name) if name else FAINT.get(verdict, Style())
 PAIR_WORDS = {"pass": "both sides pass", "fail": "both sides fail", "mismatch": "mismatch",
               "error": "error", "pending": "pending"}
 
@@ -31,7 +39,7 @@ def why_pending(session: "Session", side: str, row: int, blockers: dict[str, str
     return "waiting to be tested"
 
 
-def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
+def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str], colour: Colour,
               first_n: int = 5) -> Text:
     t = Text()
     if row is None or not 0 <= row < session.n_pairs:
@@ -46,12 +54,12 @@ def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
         t.append(f"{side.upper()} {row + 1}", style="bold underline")
         t.append("  ")
         if r.score is not None:
-            t.append(f"score {r.score}", style=VERDICT_STYLE.get(verdict, ""))
+            t.append(f"score {r.score}", style=verdict_style(verdict, colour))
             t.append(" ")
-        t.append(verdict, style=VERDICT_STYLE.get(verdict, ""))
+        t.append(verdict, style=verdict_style(verdict, colour))
         mark = session.get_mark(side, row)
         if mark:
-            t.append(f"  [{mark}]", style="bold cyan")
+            t.append(f"  [{mark}]", style=colour("mark"))
         t.append("\n")
         t.append(clean(session.text(side, row)), style="italic")
         t.append("\n")
@@ -59,8 +67,8 @@ def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
             t.append("stale: the result of the previous text or definition; re-testing…\n",
                      style="dim italic")
         if r.error is not None and not r.stale:
-            t.append("error: ", style="bold magenta")
-            t.append(clean(r.error), style="magenta")
+            t.append("error: ", style=colour("error"))
+            t.append(clean(r.error), style=colour("error-text"))
             t.append("\n")
         if r.completion is not None:
             t.append("→ ", style="bold")
@@ -77,7 +85,7 @@ def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str],
     if lint:
         t.append("\n")
         for f in lint:
-            t.append(f"lint {f.level}: ", style="bold red" if f.level == "error" else "bold yellow")
+            t.append(f"lint {f.level}: ", style=colour("fail" if f.level == "error" else "warn"))
             t.append(f"{f.side or ''} line {f.line if f.line is not None else '?'}: {f.message}\n")
     return t
 
@@ -94,6 +102,8 @@ def pair_title(session: "Session", row: Optional[int]) -> str:
 class DetailPanel(VerticalScroll, can_focus=False):
     """Shows one pair; scrolls with [ and ] from the table."""
 
+    COMPONENT_CLASSES = COLOUR_CLASSES
+
     def compose(self):
         yield Static(id="detail-body")
 
@@ -105,7 +115,7 @@ class DetailPanel(VerticalScroll, can_focus=False):
         title = pair_title(session, row)
         if title != self.border_title:
             self.border_title = title
-        text = pair_text(session, row, blockers)
+        text = pair_text(session, row, blockers, colour_of(self))
         if text == self._shown:
             return
         self._shown = text

@@ -13,7 +13,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..actions import TABLE, bindings
 from ..render import fit_end, fit_start, score_cell
 
 from core.session_pairs import Problem
@@ -79,19 +79,7 @@ class PairTable(ScrollView, can_focus=True):
         "pair-table--identical", "pair-table--lint", "pair-table--sep",
     }
 
-    BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, tooltip="previous pair"),
-        Binding("down,j", "cursor_down", "Down", show=False, tooltip="next pair"),
-        Binding("pageup", "page_up", "Page up", show=False, tooltip="one screen up"),
-        Binding("pagedown", "page_down", "Page down", show=False, tooltip="one screen down"),
-        Binding("home,g", "first", "First", show=False, tooltip="first pair"),
-        Binding("end,G", "last", "Last", show=False, tooltip="last pair"),
-        Binding("left,h", "side('positive')", "Positive", show=False,
-                tooltip="select the positive line (left pane)"),
-        Binding("right,l", "side('negative')", "Negative", show=False,
-                tooltip="select the negative line (right pane)"),
-        Binding("tab", "toggle_side", "Other side", show=False, tooltip="switch between the panes"),
-    ]
+    BINDINGS = bindings(TABLE)
 
     cursor: reactive[int] = reactive(0, always_update=True)
     side: reactive[str] = reactive("positive")

@@ -4,19 +4,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
 from core.backend_state import BLOCKING, generator_name, reason
 
+from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import short_model
 
 if TYPE_CHECKING:
     from core.config import Config
     from core.session import Session
 
-STATE_STYLE = {"ready": "green", "idle": "dim", "loading": "yellow", "warming": "yellow",
-               "not configured": "bold red", "error": "bold red"}
+# A backend state's colour (studio.tcss, tui.colours); idle is drawn faint.
+STATE_COLOUR = {"ready": "ok", "loading": "caution", "warming": "caution",
+                "not configured": "fail", "error": "fail"}
+TARGET_COLOUR = {"ideal": "pass", "meets minimum": "warn"}
+LEVEL_COLOUR = {"error": "fail", "warning": "caution", "ok": "ok"}
 
 
 @dataclass
@@ -40,18 +45,18 @@ def rate(n: int, d: int) -> str:
     return f"{(100 * n // d) if d else 0}%"
 
 
-def status_text(session: "Session", info: StatusInfo, width: int) -> Text:
+def status_text(session: "Session", info: StatusInfo, width: int, colour: Colour) -> Text:
     s = session.summary()
     t = Text(no_wrap=True, overflow="ellipsis")
     # line 1: trait, unsaved, filter, cost
     left = Text()
     left.append(session.name, style="bold")
     if session.dirty:
-        left.append("  ● unsaved", style="bold yellow")
+        left.append("  ● unsaved", style=colour("warn"))
     if info.problems_only:
-        left.append("  [problems only]", style="bold cyan")
+        left.append("  [problems only]", style=colour("mark"))
     if info.running:
-        left.append(f"  testing {info.running}…", style="cyan")
+        left.append(f"  testing {info.running}…", style=colour("busy"))
     right = Text(f"cost ${session.cost_usd:.4f}", style="dim")
     gap = max(1, width - left.cell_len - right.cell_len)
     t.append_text(left)
@@ -68,7 +73,7 @@ def status_text(session: "Session", info: StatusInfo, width: int) -> Text:
              style="bold")
     t.append("  pairs ", style="dim")
     t.append(f"{s.pairs_passing}/{s.pairs} {rate(s.pairs_passing, s.pairs)}", style="bold")
-    status_style = {"ideal": "bold green", "meets minimum": "bold yellow"}.get(s.target_status, "bold red")
+    status_style = colour(TARGET_COLOUR.get(s.target_status, "fail"))
     t.append("  goal ", style="dim")
     t.append(f"{s.pairs_passing}/{t_.pairs_target}", style="bold")
     t.append(": ", style="dim")
@@ -77,7 +82,7 @@ def status_text(session: "Session", info: StatusInfo, width: int) -> Text:
     if pending and not info.running:        # while a run is going, line 1 says "testing N…"
         t.append(f"  {pending} untested", style="dim")
     t.append("\n")
-    t.append_text(backends_line(info.generator, info.judge, width))
+    t.append_text(backends_line(info.generator, info.judge, width, colour))
     return t
 
 
@@ -86,7 +91,7 @@ def short_why(why: str) -> str:
     return why.split(": ", 1)[0].split("; ", 1)[0]
 
 
-def backends_line(gen: BackendView, judge: BackendView, width: int) -> Text:
+def backends_line(gen: BackendView, judge: BackendView, width: int, colour: Colour) -> Text:
     """Both backends in one line. A backend with a problem keeps its reason visible: the
     most verbose variant that fits is used, the others give up labels first, then detail."""
     views = (gen, judge)
@@ -114,9 +119,10 @@ def backends_line(gen: BackendView, judge: BackendView, width: int) -> Text:
         if i:
             t.append("\n" if two_lines else "  ")
         t.append(f"{label}: ", style="dim")
-        t.append(state, style=STATE_STYLE.get(state, ""))
+        name = STATE_COLOUR.get(state)
+        t.append(state, style=colour(name) if name else Style(dim=True) if state == "idle" else "")
         if why:
-            t.append(f": {why}", style="red" if state in BLOCKING else "dim")
+            t.append(f": {why}", style=colour("problem") if state in BLOCKING else Style(dim=True))
     return t
 
 
@@ -133,6 +139,7 @@ class StatusBar(Widget):
     """Three lines; four when both backends have a problem that one line cannot hold."""
 
     DEFAULT_CSS = "StatusBar { height: auto; max-height: 4; }"
+    COMPONENT_CLASSES = COLOUR_CLASSES
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
@@ -145,7 +152,7 @@ class StatusBar(Widget):
         self._session = session
         self._info = info
         width = self._width()
-        lines = 4 if "\n" in backends_line(info.generator, info.judge, width).plain else 3
+        lines = 4 if "\n" in backends_line(info.generator, info.judge, width, colour_of(self)).plain else 3
         text = self._build(width)
         same = self._text is not None and width == self._text_width and text == self._text \
             and lines == getattr(self, "_lines", 0)
@@ -160,7 +167,7 @@ class StatusBar(Widget):
 
     def _build(self, width: int) -> Text:
         out = Text()
-        for i, line in enumerate(status_text(self._session, self._info, width).split("\n")):
+        for i, line in enumerate(status_text(self._session, self._info, width, colour_of(self)).split("\n")):
             line.truncate(width, overflow="ellipsis")
             if i:
                 out.append("\n")
@@ -181,13 +188,15 @@ class MessageLine(Widget):
     """One line for the latest message: saved, reloaded, conflict, errors."""
 
     DEFAULT_CSS = "MessageLine { height: 1; }"
+    COMPONENT_CLASSES = COLOUR_CLASSES
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._msg = Text("")
 
     def say(self, message: str, level: str = "info") -> None:
-        style = {"error": "bold red", "warning": "yellow", "info": "", "ok": "green"}.get(level, "")
+        name = LEVEL_COLOUR.get(level)
+        style = colour_of(self)(name) if name else ""
         self._msg = Text(message, style=style, no_wrap=True, overflow="ellipsis")
         self.refresh()
 

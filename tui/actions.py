@@ -1,0 +1,109 @@
+"""Every action of the editor, once: its keys, its footer label, its help line and its palette
+entry. The screens' BINDINGS, the command palette and the help screen are all built from these
+lists, so a key or a sentence changed here changes everywhere (after Harlequin's actions.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class StudioAction:
+    action: str               # what Textual runs: `action_<name>` of the screen, or "app.<name>"
+    label: str                # the footer's word
+    help: str                 # one line for the help screen and the palette
+    keys: str = ""            # comma-separated; "" when only the palette offers it
+    show: bool = False        # in the footer
+    palette: str = ""         # the palette's title; "" when the palette does not offer it
+    id: str | None = None     # for keymaps
+    priority: bool = False
+
+    def binding(self) -> Binding:
+        return Binding(self.keys, self.action, self.label, show=self.show, id=self.id,
+                       tooltip=self.help, priority=self.priority)
+
+
+def bindings(actions: Iterable[StudioAction]) -> list[Binding]:
+    return [a.binding() for a in actions if a.keys]
+
+
+def palette(actions: Iterable[StudioAction]) -> list[StudioAction]:
+    return [a for a in actions if a.palette]
+
+
+A = StudioAction
+
+EDITOR: tuple[StudioAction, ...] = (
+    A("save", "Save", "save both files atomically, then re-test what changed", "ctrl+s", True,
+      "Save", "save"),
+    A("save", "Save", "save, for terminals that eat ctrl+s (XON/XOFF flow control)", "w"),
+    A("cut", "Cut", "cut the selected pair (both lines)", "d", True, id="cut"),
+    A("undo", "Undo", "undo the last cut, edit, add or reload", "u", True, "Undo", "undo"),
+    A("redo", "Redo", "redo what was undone", "U,ctrl+y", palette="Redo", id="redo"),
+    A("edit", "Edit", "edit the selected line in place (left/right or tab picks the side)",
+      "e,enter", True, id="edit"),
+    A("add", "Add", "add a pair after the cursor", "a", True, id="add"),
+    A("next_problem", "Next",
+      "next problem pair (fail, mismatch, identical, ambiguous, error, lint error)", "n", True,
+      id="next_problem"),
+    A("prev_problem", "Prev", "previous problem pair", "N", id="prev_problem"),
+    A("filter", "Filter", "show problem pairs only / all pairs", "f", True,
+      "Toggle problem filter", "filter"),
+    A("review", "Review", "first-token review: mark EXPRESS / EXPLAIN", "v", True,
+      "First-token review", "review"),
+    A("retest", "Retest", "re-test the selected pair ignoring the cache", "r",
+      palette="Retest selected pair", id="retest"),
+    A("retest_all", "Retest all", "test every line still without a result (after fixing a backend)",
+      "R", palette="Retest untested lines", id="retest_all"),
+    A("detail_down", "Detail down", "scroll the detail panel down", "right_square_bracket"),
+    A("detail_up", "Detail up", "scroll the detail panel up", "left_square_bracket"),
+    A("app.show_last_conflict", "Last conflict",
+      "both versions of the last conflict with the disk", palette="Show last conflict"),
+    A("app.reload", "Reload", "read the files again (asks on unsaved edits)",
+      palette="Reload from disk"),
+    A("app.write_results", "Write results",
+      "results and review marks to scenario-runs/<category>/<trait>/results.json",
+      palette="Write results.json"),
+    A("app.help", "Help", "this help", "question_mark,f1", True, "Keys and colours", "help"),
+    A("app.quit", "Quit", "quit (asks first when there are unsaved changes)", "q", True, id="quit"),
+)
+
+TABLE: tuple[StudioAction, ...] = (
+    A("cursor_up", "Up", "previous pair", "up,k"),
+    A("cursor_down", "Down", "next pair", "down,j"),
+    A("page_up", "Page up", "one screen up", "pageup"),
+    A("page_down", "Page down", "one screen down", "pagedown"),
+    A("first", "First", "first pair", "home,g"),
+    A("last", "Last", "last pair", "end,G"),
+    A("side('positive')", "Positive", "select the positive line (left pane)", "left,h"),
+    A("side('negative')", "Negative", "select the negative line (right pane)", "right,l"),
+    A("toggle_side", "Other side", "switch between the panes", "tab"),
+)
+
+REVIEW: tuple[StudioAction, ...] = (
+    A("mark('EXPRESS')", "EXPRESS", "the first tokens EXPRESS the trait (then the next line)",
+      "x", True, id="express"),
+    A("mark('EXPLAIN')", "EXPLAIN",
+      "they EXPLAIN an act the scenario already committed (then the next line)", "p", True,
+      id="explain"),
+    A("skip", "Skip", "leave unmarked, go to the next line", "space,s", True, id="skip"),
+    A("clear", "Clear", "remove this line's mark", "backspace,delete"),
+    A("move(1)", "Down", "next line", "down,j"),
+    A("move(-1)", "Up", "previous line", "up,k"),
+    A("other_side", "Other side", "the pair's other line", "tab"),
+    A("move(10)", "Page down", "ten lines down", "pagedown"),
+    A("move(-10)", "Page up", "ten lines up", "pageup"),
+    A("next_unmarked", "Next unmarked", "the next line with a completion and no mark", "n", True,
+      id="next_unmarked"),
+    A("app.help", "Help", "the help screen", "question_mark,f1", True),
+    A("back", "Back", "back to the editor", "escape,v,q", True, id="back"),
+)
+
+EVERYWHERE: tuple[StudioAction, ...] = (
+    A("quit", "Quit", "quit (asks when there are unsaved changes)", "ctrl+q", priority=True),
+)
+
+PALETTE_HELP = ("command palette: save, retest, show last conflict, write results.json, review, "
+                "theme…")
