@@ -193,7 +193,7 @@ class StudioApp(App[int]):
         try:
             for batch, refresh in ((plan.refresh_items, True), (plan.items, False)):
                 if batch:
-                    async for event in self.runner.run(batch, refresh=refresh):
+                    async for event in self.runner.run(batch, refresh=refresh, dataset=plan.dataset):
                         self.post_message(RunnerEvent(event, plan.token, plan.epoch))
         except asyncio.CancelledError:
             cancelled = True
