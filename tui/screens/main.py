@@ -1,47 +1,35 @@
 """The editor screen: status bar, the linked pair table, the message line, the detail panel."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from core.backend_state import blockers
 from core.session import EditError
 
-from ..actions import EDITOR, bindings
+from ..actions import EDITOR, REVIEW, TABLE, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
-from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
+from ..widgets.status import MessageLine, StatusBar
 from .edit import EditScreen
-
-WIDE = 140      # columns from which the detail panel sits beside the table
-TALL = 36       # rows from which the detail panel gets more room
+from .editor_base import EditorScreen
 
 
-class MainScreen(Screen):
+class MainScreen(EditorScreen):
+    """The pairs of a matched dataset (problems_only: only the pairs with a problem)."""
+
+    ACTIONS = EDITOR
+    HELP = (("Editor", EDITOR), ("Moving in the table", TABLE), ("First-token review (v)", REVIEW))
     BINDINGS = bindings(EDITOR)
-
-    problems_only: reactive[bool] = reactive(False, init=False)
-    """View state: only the pairs with a problem are listed (f). Its watcher redraws."""
-
-    def __init__(self) -> None:
-        super().__init__(id="main")
-        self._settle_scheduled = False
 
     def watch_problems_only(self) -> None:
         self.refresh_view(keep=self.table.current_row)
-
-    @property
-    def studio(self) -> Any:
-        """The StudioApp (not imported here: tui.app imports this module, not the reverse)."""
-        return self.app
 
     def compose(self) -> ComposeResult:
         session = self.studio.session
@@ -59,20 +47,10 @@ class MainScreen(Screen):
     def table(self) -> PairTable:
         return self.query_one(PairTable)
 
-    @property
-    def message(self) -> MessageLine:
-        return self.query_one(MessageLine)
-
     def on_mount(self) -> None:
         self.query_one(PairHeader).n_rows = self.studio.session.n_pairs
         self.table.focus()
         self.refresh_view()
-
-    def on_resize(self, event) -> None:
-        self.set_class(event.size.width >= WIDE, "-wide")
-        self.set_class(event.size.height >= TALL and event.size.width < WIDE, "-tall")
-        if self.is_mounted:
-            self.call_after_refresh(self.refresh_status)
 
     def refresh_view(self, keep: Optional[int] = None) -> None:
         """Redraw everything from the session (called throttled while results stream in)."""
@@ -86,22 +64,7 @@ class MainScreen(Screen):
         self.query_one(PairHeader).n_rows = session.n_pairs
         self.refresh_status()
         self.refresh_detail()
-        if session.lint_stale and not self._settle_scheduled:
-            # Lint the edited buffers after this frame (~4 ms for 150 pairs): the key's effect
-            # shows first, its lint findings one frame later.
-            self._settle_scheduled = True
-            self.call_after_refresh(self._settle_lint)
-
-    def _settle_lint(self) -> None:
-        self._settle_scheduled = False
-        if self.studio.session.settle_lint():
-            self.refresh_view()
-
-    def refresh_status(self) -> None:
-        studio = self.studio
-        gen, judge = backend_views(studio.session, studio.cfg)
-        self.query_one(StatusBar).set(studio.session, StatusInfo(
-            gen, judge, running=studio.running_items, problems_only=self.problems_only))
+        self.settle_lint_later()
 
     def refresh_detail(self) -> None:
         session = self.studio.session
@@ -110,9 +73,6 @@ class MainScreen(Screen):
     def on_pair_table_cursor_moved(self, message: PairTable.CursorMoved) -> None:
         self.refresh_detail()
 
-    def say(self, text: str, level: str = "info") -> None:
-        self.message.say(text, level)
-
     # ---------------------------------------------------------------- actions
     def _row(self) -> Optional[int]:
         row = self.table.current_row
@@ -120,9 +80,6 @@ class MainScreen(Screen):
             self.say("No pair selected." if self.studio.session.n_pairs else
                      "No pairs: press a to add one.", "warning")
         return row
-
-    def action_save(self) -> None:
-        self.studio.save()
 
     def action_cut(self) -> None:
         row = self._row()
@@ -240,19 +197,6 @@ class MainScreen(Screen):
         self.studio.request_tests()
         self.refresh_view()
         self.say(f"Re-testing pair {row + 1} without the cache.")
-
-    def action_retest_all(self) -> None:
-        if self.studio.runner is None:
-            self.say("No backend: nothing can be tested.", "warning")
-            return
-        n = self.studio.request_tests(include_blocked=True)
-        self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
-
-    def action_detail_down(self) -> None:
-        self.query_one(DetailPanel).scroll_relative(y=3, animate=False)
-
-    def action_detail_up(self) -> None:
-        self.query_one(DetailPanel).scroll_relative(y=-3, animate=False)
 
 
 
