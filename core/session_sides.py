@@ -59,6 +59,7 @@ class Sides:
     thresholds: Thresholds
     matched: bool
     lines: dict[str, list[str]]
+    n_pairs: int
 
     def side_len(self, side: str) -> int:
         return len(self.lines[side])
@@ -67,6 +68,15 @@ class Sides:
     def size(self) -> str:
         """The dataset's size in words (core.session_sides.size_words)."""
         return size_words(len(self.lines["positive"]), len(self.lines["negative"]), self.matched)
+
+    def unsavable(self) -> Optional[str]:
+        """Why the buffers cannot be saved as they are (a load refuses an empty file), or None."""
+        if self.matched:
+            return None if self.n_pairs else ("a dataset needs at least one pair (u brings the "
+                                              "cut pairs back)")
+        empty = [side for side in SIDES if not self.lines[side]]
+        return (f"each side needs at least one line and the {empty[0]} side has none (u brings "
+                "the cut lines back)") if empty else None
 
     def cached_lines(self) -> tuple[int, int]:
         """(lines with a fresh result, all lines), both sides."""

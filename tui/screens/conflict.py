@@ -11,20 +11,30 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, Static
 
-from core.session import Conflict, diff_pairs
+from core.session import Conflict, Snapshot, diff_lines, diff_pairs
+from core.session_sides import size_words
 
 from ..render import clean
 
 
+def _size(snap: Snapshot, matched: bool) -> str:
+    return size_words(len(snap.positive), len(snap.negative), matched)
+
+
 def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
-    diffs = diff_pairs(conflict.mine, conflict.theirs)
     t = Text()
     t.append(", ".join(files) or "The pair files", style="bold")
     t.append(" changed on disk while you have unsaved edits here.\n\n")
-    mine_rows = [d.mine_line for d in diffs if d.mine_line]
-    theirs_rows = [d.theirs_line for d in diffs if d.theirs_line]
-    t.append(f"Yours: {conflict.mine.pairs} pairs; {_rows(mine_rows)} not on disk.\n")
-    t.append(f"Disk:  {conflict.theirs.pairs} pairs; {_rows(theirs_rows)} not in yours.\n\n")
+    if conflict.matched:
+        diffs = diff_pairs(conflict.mine, conflict.theirs)
+        mine_rows = _rows([d.mine_line for d in diffs if d.mine_line])
+        theirs_rows = _rows([d.theirs_line for d in diffs if d.theirs_line])
+    else:       # each side on its own: "positive lines 3, 4 are" / "negative line 7 is"
+        line_diffs = diff_lines(conflict.mine, conflict.theirs)
+        mine_rows = _side_rows([(d.side, d.mine_line) for d in line_diffs if d.mine_line])
+        theirs_rows = _side_rows([(d.side, d.theirs_line) for d in line_diffs if d.theirs_line])
+    t.append(f"Yours: {_size(conflict.mine, conflict.matched)}; {mine_rows} not on disk.\n")
+    t.append(f"Disk:  {_size(conflict.theirs, conflict.matched)}; {theirs_rows} not in yours.\n\n")
     t.append("m", style="bold cyan")
     t.append(" keep mine: the disk version stays viewable (palette: Show last conflict); ctrl+s then overwrites it\n")
     t.append("t", style="bold cyan")
@@ -41,6 +51,19 @@ def _rows(nums: list[int], limit: int = 8) -> str:
         return "every row also"
     s = ", ".join(map(str, nums[:limit])) + (f" and {len(nums) - limit} more" if len(nums) > limit else "")
     return f"row {s} is" if len(nums) == 1 else f"rows {s} are"
+
+
+def _side_rows(lines: list[tuple[str, int]], limit: int = 8) -> str:
+    if not lines:
+        return "every line also"
+    parts = []
+    for side in ("positive", "negative"):
+        nums = [n for s, n in lines if s == side]
+        if nums:
+            more = f" and {len(nums) - limit} more" if len(nums) > limit else ""
+            parts.append(f"{side} line{'s' if len(nums) != 1 else ''} "
+                         f"{', '.join(map(str, nums[:limit]))}{more}")
+    return " and ".join(parts) + (" is" if len(lines) == 1 else " are")
 
 
 class ConflictScreen(ModalScreen[str]):
@@ -88,6 +111,8 @@ def both_text(conflict: Conflict) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
+    if not conflict.matched:
+        return _both_lines(conflict, grid)
     diffs = diff_pairs(conflict.mine, conflict.theirs)
     if not diffs:
         grid.add_row("", Text("The two versions are identical.", style="dim"))
@@ -105,6 +130,24 @@ def both_text(conflict: Conflict) -> Table:
                 same = other is not None and other[k] == pair[k]
                 grid.add_row(Text(f"{label} {sign}", style=f"bold {style}"),
                              Text(clean(pair[k]), style="dim" if same else ""))
+        grid.add_row("", "")
+    return grid
+
+
+def _both_lines(conflict: Conflict, grid: Table) -> Table:
+    """An unmatched dataset's differing lines, side by side: mine above the disk's."""
+    diffs = diff_lines(conflict.mine, conflict.theirs)
+    if not diffs:
+        grid.add_row("", Text("The two versions are identical.", style="dim"))
+        return grid
+    for d in diffs:
+        head = f"{d.side}: " + (f"mine line {d.mine_line}" if d.mine_line else "not in mine") + \
+            " · " + (f"disk line {d.theirs_line}" if d.theirs_line else "not on disk")
+        grid.add_row(Text(head, style="bold underline"), "")
+        for label, text, style in (("mine", d.mine, "cyan"), ("disk", d.theirs, "yellow")):
+            grid.add_row(Text(label, style=f"bold {style}"),
+                         Text(clean(text), style="") if text is not None
+                         else Text("(no such line)", style="dim"))
         grid.add_row("", "")
     return grid
 
