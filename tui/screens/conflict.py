@@ -27,14 +27,16 @@ def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
     t.append(" changed on disk while you have unsaved edits here.\n\n")
     if conflict.matched:
         diffs = diff_pairs(conflict.mine, conflict.theirs)
-        mine_rows = _rows([d.mine_line for d in diffs if d.mine_line])
-        theirs_rows = _rows([d.theirs_line for d in diffs if d.theirs_line])
-    else:       # each side on its own: "positive lines 3, 4 are" / "negative line 7 is"
+        mine_rows = f"{_rows([d.mine_line for d in diffs if d.mine_line])} not on disk"
+        theirs_rows = f"{_rows([d.theirs_line for d in diffs if d.theirs_line])} not in yours"
+    else:       # each side on its own: "positive lines 3, 4 are not on disk"
         line_diffs = diff_lines(conflict.mine, conflict.theirs)
-        mine_rows = _side_rows([(d.side, d.mine_line) for d in line_diffs if d.mine_line])
-        theirs_rows = _side_rows([(d.side, d.theirs_line) for d in line_diffs if d.theirs_line])
-    t.append(f"Yours: {_size(conflict.mine, conflict.matched)}; {mine_rows} not on disk.\n")
-    t.append(f"Disk:  {_size(conflict.theirs, conflict.matched)}; {theirs_rows} not in yours.\n\n")
+        mine_rows = _side_rows([(d.side, d.mine_line) for d in line_diffs if d.mine_line],
+                               "not on disk", "every line is on disk too")
+        theirs_rows = _side_rows([(d.side, d.theirs_line) for d in line_diffs if d.theirs_line],
+                                 "not in yours", "every line is in yours too")
+    t.append(f"Yours: {_size(conflict.mine, conflict.matched)}; {mine_rows}.\n")
+    t.append(f"Disk:  {_size(conflict.theirs, conflict.matched)}; {theirs_rows}.\n\n")
     t.append("m", style="bold cyan")
     t.append(" keep mine: the disk version stays viewable (palette: Show last conflict); ctrl+s then overwrites it\n")
     t.append("t", style="bold cyan")
@@ -53,9 +55,9 @@ def _rows(nums: list[int], limit: int = 8) -> str:
     return f"row {s} is" if len(nums) == 1 else f"rows {s} are"
 
 
-def _side_rows(lines: list[tuple[str, int]], limit: int = 8) -> str:
+def _side_rows(lines: list[tuple[str, int]], where: str, none: str, limit: int = 8) -> str:
     if not lines:
-        return "every line also"
+        return none
     parts = []
     for side in ("positive", "negative"):
         nums = [n for s, n in lines if s == side]
@@ -63,7 +65,7 @@ def _side_rows(lines: list[tuple[str, int]], limit: int = 8) -> str:
             more = f" and {len(nums) - limit} more" if len(nums) > limit else ""
             parts.append(f"{side} line{'s' if len(nums) != 1 else ''} "
                          f"{', '.join(map(str, nums[:limit]))}{more}")
-    return " and ".join(parts) + (" is" if len(lines) == 1 else " are")
+    return " and ".join(parts) + (" is " if len(lines) == 1 else " are ") + where
 
 
 class ConflictScreen(ModalScreen[str]):

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from core.session_pairs import VERDICT_PROBLEM, Problem
+from core.session_pairs import AMBIGUOUS_ON, VERDICT_PROBLEM, Problem
 from core.verdicts import LineResult
 
 from ..colours import COLOUR_CLASSES, Colour, colour_of
@@ -116,8 +116,9 @@ def line_title(session: "Session", side: str, row: Optional[int]) -> str:
     if row is None or not 0 <= row < session.side_len(side):
         return side
     info = session.line_info(side, row)
+    said = {Problem.ERROR, Problem.FAILS, *AMBIGUOUS_ON.values()}     # the verdict says these
     return " · ".join([f"{side} {row + 1}/{session.side_len(side)}", info.verdict,
-                       *(p for p in info.problems if p not in (Problem.ERROR, Problem.FAILS))])
+                       *(p for p in info.problems if p not in said)])
 
 
 def pair_title(session: "Session", row: Optional[int]) -> str:
