@@ -50,7 +50,7 @@ from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
 from .runner_thread import RunnerThread
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
-from .screens.main import MainScreen, legend
+from .screens.main import MainScreen
 from .screens.quit import QuitScreen
 from .screens.review import ReviewScreen
 from .screens.sides import SidesScreen
@@ -398,7 +398,7 @@ class StudioApp(App[int]):
 
         sections = [(title, rows(actions)) for title, actions in self.main.HELP] + [
             ("Everywhere", [("ctrl+p", PALETTE_HELP)] + [(a.keys, a.help) for a in EVERYWHERE])]
-        self.push_screen(HelpScreen(sections, legend))
+        self.push_screen(HelpScreen(sections, self.main.legend))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

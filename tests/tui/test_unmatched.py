@@ -4,6 +4,7 @@ one side, save and re-test with the tiny local model and the loopback judge, dis
 conflict, review and add screens on sides of unequal length."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from core.setup import make_runner
 from tui.app import StudioApp
 from tui.screens.conflict import BothScreen, ConflictScreen
 from tui.screens.edit import EditScreen
+from tui.screens.help import HelpScreen
 from tui.screens.review import ReviewList, ReviewScreen
 from tui.screens.sides import SidesScreen
 from tui.widgets.side_table import SideTable
@@ -204,3 +206,26 @@ def test_scenarios_edit_opens_an_unmatched_dataset(folder, monkeypatch):
     monkeypatch.setattr(StudioApp, "run", run)
     assert main(["edit", str(folder), "--local", "--model", "no-model"]) == 0
     assert seen and not seen[0].session.matched and seen[0].session.side_len("negative") == 250
+
+
+async def test_help_and_results_json_speak_of_lines_not_pairs(open_app, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                 # results.json goes under ./scenario-runs
+    app = open_app(runner=False, autorun=False, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.plain
+        for b in SidesScreen.BINDINGS:
+            assert b.tooltip in text
+        assert "cut the selected line (this side only" in text and "Moving in a pane" in text
+        assert "middle column" not in text and "no pair markers" in text
+        await pilot.press("escape")
+        app.session.apply_event(CompletionReady(1, "negative", 249, app.session.text("negative", 249),
+                                                " I froze", (" I", " froze"), False))
+        await app.run_action("write_results")
+        assert "Wrote" in app.main.message.message
+    data = json.loads((tmp_path / "scenario-runs" / "emotion" / "anxiety_legacy" / "results.json").read_text())
+    assert (len(data["positive"]), len(data["negative"])) == (118, 250)
+    assert data["matched"] is False and data["pairs"] is None and data["summary"]["target"] is None
+    assert data["negative"][249]["response"] == " I froze"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.widgets import Button, Footer, Label, Static
 from core.session import Conflict, Snapshot, diff_lines, diff_pairs
 from core.session_sides import size_words
 
+from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean
 
 
@@ -108,13 +110,17 @@ class ConflictScreen(ModalScreen[str]):
         self.app.push_screen(BothScreen(self.conflict, mode="choose"), chosen)
 
 
-def both_text(conflict: Conflict) -> Table:
+# Whose version a row is, by meaning (studio.tcss through tui.colours).
+VERSION_COLOUR = {"mine": "mark", "disk": "caution"}
+
+
+def both_text(conflict: Conflict, colour: Colour) -> Table:
     """Every differing row, mine above the disk's; a side equal in both is dimmed."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
     if not conflict.matched:
-        return _both_lines(conflict, grid)
+        return _both_lines(conflict, grid, colour)
     diffs = diff_pairs(conflict.mine, conflict.theirs)
     if not diffs:
         grid.add_row("", Text("The two versions are identical.", style="dim"))
@@ -123,20 +129,20 @@ def both_text(conflict: Conflict) -> Table:
         head = (f"mine line {d.mine_line}" if d.mine_line else "not in mine") + " · " + \
                (f"disk line {d.theirs_line}" if d.theirs_line else "not on disk")
         grid.add_row(Text(head, style="bold underline"), "")
-        for label, pair, other, style in (("mine", d.mine, d.theirs, "cyan"),
-                                          ("disk", d.theirs, d.mine, "yellow")):
+        for label, pair, other in (("mine", d.mine, d.theirs), ("disk", d.theirs, d.mine)):
+            style = colour(VERSION_COLOUR[label]) + Style(bold=True)
             if pair is None:
-                grid.add_row(Text(f"{label}  ", style=f"bold {style}"), Text("(no such row)", style="dim"))
+                grid.add_row(Text(f"{label}  ", style=style), Text("(no such row)", style="dim"))
                 continue
             for k, sign in ((0, "+"), (1, "-")):
                 same = other is not None and other[k] == pair[k]
-                grid.add_row(Text(f"{label} {sign}", style=f"bold {style}"),
+                grid.add_row(Text(f"{label} {sign}", style=style),
                              Text(clean(pair[k]), style="dim" if same else ""))
         grid.add_row("", "")
     return grid
 
 
-def _both_lines(conflict: Conflict, grid: Table) -> Table:
+def _both_lines(conflict: Conflict, grid: Table, colour: Colour) -> Table:
     """An unmatched dataset's differing lines, side by side: mine above the disk's."""
     diffs = diff_lines(conflict.mine, conflict.theirs)
     if not diffs:
@@ -146,8 +152,8 @@ def _both_lines(conflict: Conflict, grid: Table) -> Table:
         head = f"{d.side}: " + (f"mine line {d.mine_line}" if d.mine_line else "not in mine") + \
             " · " + (f"disk line {d.theirs_line}" if d.theirs_line else "not on disk")
         grid.add_row(Text(head, style="bold underline"), "")
-        for label, text, style in (("mine", d.mine, "cyan"), ("disk", d.theirs, "yellow")):
-            grid.add_row(Text(label, style=f"bold {style}"),
+        for label, text in (("mine", d.mine), ("disk", d.theirs)):
+            grid.add_row(Text(label, style=colour(VERSION_COLOUR[label]) + Style(bold=True)),
                          Text(clean(text), style="") if text is not None
                          else Text("(no such line)", style="dim"))
         grid.add_row("", "")
@@ -157,6 +163,8 @@ def _both_lines(conflict: Conflict, grid: Table) -> Table:
 class BothScreen(Screen[Optional[str]]):
     """Both versions of a conflict, row by row. mode 'choose': m/t decide the conflict;
     mode 'view' (a past conflict): m/t put that version into the editor, undoably."""
+
+    COMPONENT_CLASSES = COLOUR_CLASSES
 
     BINDINGS = [
         Binding("m", "choose('mine')", "Use mine"),
@@ -175,10 +183,12 @@ class BothScreen(Screen[Optional[str]]):
                 "Last conflict: m puts your version back, t puts the disk version in (both undoable)")
         yield Label(what, id="both-title")
         with VerticalScroll(id="both-scroll"):
-            yield Static(both_text(self.conflict), id="both-body")
+            yield Static(id="both-body")
         yield Footer()
 
     def on_mount(self) -> None:
+        """The body is built once the screen has its styles: the versions' colours are its."""
+        self.query_one("#both-body", Static).update(both_text(self.conflict, colour_of(self)))
         self.query_one("#both-scroll").focus()
 
     def action_choose(self, choice: str) -> None:

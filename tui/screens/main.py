@@ -31,6 +31,9 @@ class MainScreen(EditorScreen):
     def watch_problems_only(self) -> None:
         self.refresh_view(keep=self.table.current_row)
 
+    def legend(self, colour: Colour) -> Text:
+        return legend(colour)
+
     def compose(self) -> ComposeResult:
         session = self.studio.session
         yield StatusBar(id="status")
@@ -200,10 +203,11 @@ class MainScreen(EditorScreen):
 
 
 
-def legend(colour: Colour) -> Text:
-    """What the colours and marks mean, in the colours studio.tcss gives them."""
+def legend(colour: Colour, matched: bool = True) -> Text:
+    """What the colours and marks mean, in the colours studio.tcss gives them (an unmatched
+    dataset's screen has no pair markers and no pair rates)."""
     dim = Style(dim=True)
-    return Text.assemble(
+    common = (
         ("  pass", colour("pass")), " positive ≥ threshold / negative ≤ threshold\n",
         ("  fail", colour("fail")), " the other way\n",
         ("  ambiguous", colour("warn")), " score in the 40-60 band\n",
@@ -212,11 +216,23 @@ def legend(colour: Colour) -> Text:
         ("  …", dim), " being tested   ", ("·", dim), " not tested yet (or blocked: see status line)\n",
         ("  stale", Style(dim=True, italic=True)),
         " the line changed; the old result shows until the new one arrives\n",
+    )
+    detail = ("  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
+              ", their boundaries marked │\n")
+    if not matched:
+        return Text.assemble(
+            *common,
+            "  two panes, each side on its own (unmatched): no pair markers, each pane scrolls\n"
+            "  alone, a cut removes one line of one side\n",
+            *detail,
+            "  status line: pos/neg passed/scored on each side; the two sides' lengths\n",
+        )
+    return Text.assemble(
+        *common,
         "  middle column: ", ("≠", colour("fail")), " mismatch (one side passes)  ",
         ("=", colour("warn")), " identical completions  ", ("!", colour("fail")), " lint error  ",
         ("•", colour("caution")), " other problem\n",
-        "  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
-        ", their boundaries marked │\n",
+        *detail,
         "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
         "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import reactive
@@ -20,11 +21,13 @@ from core.events import SIDES
 from core.session import EditError, Operation
 
 from ..actions import REVIEW, SIDE_TABLE, SIDES_EDITOR, bindings
+from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.side_table import SideHeader, SideTable
 from ..widgets.status import MessageLine, StatusBar
 from .edit import EditScreen
 from .editor_base import EditorScreen
+from .main import legend
 
 Keep = Optional[tuple[str, int]]        # (side, line) to keep the cursor on
 
@@ -74,6 +77,9 @@ class SidesScreen(EditorScreen):
 
     def watch_problems_only(self) -> None:
         self.refresh_view()
+
+    def legend(self, colour: Colour) -> Text:
+        return legend(colour, matched=False)
 
     def on_side_table_pane_wanted(self, message: SideTable.PaneWanted) -> None:
         self.active = message.side

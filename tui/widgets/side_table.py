@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.reactive import reactive
