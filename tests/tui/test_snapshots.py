@@ -159,8 +159,9 @@ def build_unmatched_app(tmp_path: Path) -> StudioApp:
                            (" I'm fine, really", 22), (" what if it happens again", 55)],
               "negative": [(" and went back to my book", 6), (" it's fine, we'll sort it", 12),
                            (" my heart would not slow down", 81)]}
+    first = {"positive": 0, "negative": 246}         # where each pane is in the snapshot
     for side, entries in scored.items():
-        for i, (text, score) in enumerate(entries):
+        for i, (text, score) in enumerate(entries, start=first[side]):
             scenario = (trait.positive if side == "positive" else trait.negative).lines[i]
             cache.put_completion(completion_key(runner.identity, scenario), cfg.model, scenario,
                                  text, pieces(text))
@@ -170,7 +171,7 @@ def build_unmatched_app(tmp_path: Path) -> StudioApp:
 
 
 def test_unmatched_mode(snap_compare, tmp_path):
-    """Two panes scrolling on their own (the negative one moved, the positive one not), per-line
-    verdicts, each side's pass rate in the status bar, no pair markers."""
-    assert snap_compare(build_unmatched_app(tmp_path), press=["j", "j", "tab", "j", "j", "j", "j", "j"],
+    """Two panes scrolling on their own (the negative one at its end, the positive one at its
+    top), per-line verdicts, each side's pass rate in the status bar, no pair markers."""
+    assert snap_compare(build_unmatched_app(tmp_path), press=["j", "j", "tab", "G", "k"],
                         terminal_size=(80, 24))
