@@ -3,7 +3,7 @@ entry. The screens' BINDINGS, the command palette and the help screen are all bu
 lists, so a key or a sentence changed here changes everywhere (after Harlequin's actions.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from textual.binding import Binding
@@ -81,6 +81,29 @@ TABLE: tuple[StudioAction, ...] = (
     A("side('negative')", "Negative", "select the negative line (right pane)", "right,l"),
     A("toggle_side", "Other side", "switch between the panes", "tab"),
 )
+
+
+def _for_lines(actions: tuple[StudioAction, ...], changes: dict[str, str]) -> tuple[StudioAction, ...]:
+    """The same actions, keys and order with other help lines (the unmatched mode's words)."""
+    return tuple(replace(a, help=changes[a.action]) if a.action in changes else a for a in actions)
+
+
+# An unmatched dataset (tui.screens.sides): the same keys, acting on one line of one side.
+SIDES_EDITOR = _for_lines(EDITOR, {
+    "cut": "cut the selected line (this side only; the other side is untouched)",
+    "edit": "edit the selected line in place",
+    "add": "add a line after the cursor, on this side",
+    "next_problem": "next problem line on this side (fail, ambiguous, error, lint error)",
+    "prev_problem": "previous problem line on this side",
+    "filter": "show problem lines only / all lines (both sides)",
+    "retest": "re-test the selected line ignoring the cache",
+})
+
+SIDE_TABLE = _for_lines(TABLE, {
+    "cursor_up": "previous line", "cursor_down": "next line", "first": "first line",
+    "last": "last line", "side('positive')": "the positive pane (left; each pane scrolls alone)",
+    "side('negative')": "the negative pane (right)", "toggle_side": "the other pane",
+})
 
 REVIEW: tuple[StudioAction, ...] = (
     A("mark('EXPRESS')", "EXPRESS", "the first tokens EXPRESS the trait (then the next line)",

@@ -140,3 +140,38 @@ def test_conflict_screen(snap_compare, tmp_path):
 
 def test_wide_terminal(snap_compare, tmp_path):
     assert snap_compare(build_app(tmp_path), press=["j", "j"], terminal_size=(160, 40))
+
+
+UNMATCHED = Path(__file__).resolve().parents[1] / "fixtures" / "wild" / "traits" / "emotion" / "anxiety_legacy"
+
+
+def build_unmatched_app(tmp_path: Path) -> StudioApp:
+    """The 118/250 fixture, a few lines of each side scored from the cache, no backend."""
+    folder = tmp_path / "emotion" / "anxiety_legacy"
+    shutil.copytree(UNMATCHED, folder)
+    trait = load_trait(str(folder), check_steering=False)
+    cfg = Config(backend="modal", model="meta-llama/Llama-3.1-8B", judge_model="claude-haiku-4-5",
+                 cache_path=str(tmp_path / "snap-cache.sqlite3"))
+    cache = Cache(cfg.resolved_cache_path())
+    runner = Runner(cfg, cache, trait=trait.name, definition=trait.definition, backend=None,
+                    judge=None, backend_problem=BACKEND_PROBLEM, judge_problem=JUDGE_PROBLEM)
+    scored = {"positive": [(" my hands were shaking so badly", 88), (" nothing felt safe", 71),
+                           (" I'm fine, really", 22), (" what if it happens again", 55)],
+              "negative": [(" and went back to my book", 6), (" it's fine, we'll sort it", 12),
+                           (" my heart would not slow down", 81)]}
+    first = {"positive": 0, "negative": 246}         # where each pane is in the snapshot
+    for side, entries in scored.items():
+        for i, (text, score) in enumerate(entries, start=first[side]):
+            scenario = (trait.positive if side == "positive" else trait.negative).lines[i]
+            cache.put_completion(completion_key(runner.identity, scenario), cfg.model, scenario,
+                                 text, pieces(text))
+            cache.put_score(score_key(cfg.judge_model, trait.name, trait.definition, text, None),
+                            cfg.judge_model, score, 400, 20)
+    return StudioApp(trait, cfg=cfg, runner=runner, cache=cache, watch=False, autorun=False)
+
+
+def test_unmatched_mode(snap_compare, tmp_path):
+    """Two panes scrolling on their own (the negative one at its end, the positive one at its
+    top), per-line verdicts, each side's pass rate in the status bar, no pair markers."""
+    assert snap_compare(build_unmatched_app(tmp_path), press=["j", "j", "tab", "G", "k"],
+                        terminal_size=(80, 24))

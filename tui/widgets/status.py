@@ -71,13 +71,16 @@ def status_text(session: "Session", info: StatusInfo, width: int, colour: Colour
     t.append("  neg ", style="dim")
     t.append(f"{s.negative.passed}/{s.negative.scored} {rate(s.negative.passed, s.negative.scored)}",
              style="bold")
-    t.append("  pairs ", style="dim")
-    t.append(f"{s.pairs_passing}/{s.pairs} {rate(s.pairs_passing, s.pairs)}", style="bold")
-    status_style = colour(TARGET_COLOUR.get(s.target_status, "fail"))
-    t.append("  goal ", style="dim")
-    t.append(f"{s.pairs_passing}/{t_.pairs_target}", style="bold")
-    t.append(": ", style="dim")
-    t.append(s.target_status, style=status_style)
+    if session.matched:
+        t.append("  pairs ", style="dim")
+        t.append(f"{s.pairs_passing}/{s.pairs} {rate(s.pairs_passing, s.pairs)}", style="bold")
+        status_style = colour(TARGET_COLOUR.get(s.target_status, "fail"))
+        t.append("  goal ", style="dim")
+        t.append(f"{s.pairs_passing}/{t_.pairs_target}", style="bold")
+        t.append(": ", style="dim")
+        t.append(s.target_status, style=status_style)
+    else:       # no pairs: each side's pass rate is the whole story
+        t.append(f"  unmatched {s.positive.total}/{s.negative.total} lines", style="dim")
     pending = s.positive.pending + s.negative.pending
     if pending and not info.running:        # while a run is going, line 1 says "testing N…"
         t.append(f"  {pending} untested", style="dim")
