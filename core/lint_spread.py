@@ -74,8 +74,8 @@ def dataset_spread(positive: Sequence[str], negative: Sequence[str]) -> Spread:
         seen: set[str] = set()
         for side in (positive, negative):
             if i < len(side):
-                seen.update(w for w in line_words(side[i])
-                            if _domain_word(w))
+                seen.update(w.removesuffix("'s") for w in line_words(side[i])
+                            if _domain_word(w.removesuffix("'s")))
         counts.update(seen)
     return Spread(tuple((p, c) for p, c in endings.most_common(COMMON_TOP) if c >= floor),
                   tuple((w, c) for w, c in counts.most_common(COMMON_TOP) if c >= word_floor),
