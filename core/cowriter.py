@@ -13,7 +13,10 @@ definition, side, scenario). An unchanged scenario is never vetted twice.
 from __future__ import annotations
 
 import asyncio
+import difflib
+import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Generic, Sequence, TypeVar
 
 from .cache import Cache, content_key
@@ -152,6 +155,30 @@ def parse_suggestion(data: dict[str, Any]) -> Suggestion:
     return Suggestion(diagnosis, " ".join(explanation.split()), pos, neg)
 
 
+class DiffOp(StrEnum):
+    SAME = "same"
+    REMOVED = "removed"
+    ADDED = "added"
+
+
+_DIFF_WORD = re.compile(r"\s*\S+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[DiffOp, str]]:
+    """`old` turned into `new`, word by word (each word with its leading spaces)."""
+    a, b = _DIFF_WORD.findall(old), _DIFF_WORD.findall(new)
+    out: list[tuple[DiffOp, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.append((DiffOp.SAME, "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append((DiffOp.REMOVED, "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append((DiffOp.ADDED, "".join(b[j1:j2])))
+    return out
+
+
 def vet_key(judge_model: str, trait: str, definition: str, side: str, scenario: str) -> str:
     """The one cache key of a vet prediction."""
     return content_key("vet", judge_model, PROMPT_VERSION, trait, definition, side, scenario)
@@ -247,6 +274,6 @@ class CoWriter:
         return Answer(value, self.judge.cost(tin, tout))
 
 
-__all__ = ["Answer", "CoWriter", "CowriterError", "Diagnosis", "PairResults", "Proposal",
+__all__ = ["Answer", "CoWriter", "CowriterError", "Diagnosis", "DiffOp", "word_diff", "PairResults", "Proposal",
            "Suggestion", "VetPrediction", "parse_proposals", "parse_suggestion", "parse_vet",
            "tool_input", "vet_key", "PROPOSE_TOOL", "SUGGEST_TOOL", "VET_TOOL"]

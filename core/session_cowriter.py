@@ -18,10 +18,14 @@ from .cowriter import Answer, CowriterError, PairResults, Proposal, Suggestion, 
 from .events import SIDES, Side
 from .lint import Finding
 from .lint_spread import Spread, dataset_spread
+from .session_pairs import Problem
 from .session_results import Key
 from .verdicts import LineResult, LineVerdict, Thresholds, is_ambiguous, passes
 
 PairKey = tuple[str, str]        # (positive text, negative text)
+# What a suggested fix can diagnose: a measured problem of the pair's completions.
+SUGGESTIBLE = (Problem.MISMATCH, Problem.BOTH_FAIL, Problem.IDENTICAL,
+               Problem.POSITIVE_AMBIGUOUS, Problem.NEGATIVE_AMBIGUOUS)
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,14 @@ class CoWriting:
     def proposals_for(self, key: PairKey) -> list[Proposal]:
         return list(self.proposals.get(key, ()))
 
-    def accept_proposal(self, key: PairKey, proposal: Proposal, hint: int) -> Operation:
-        """Add the proposal as a new pair right after its pair (found by content; `hint` is the
-        row it was asked from). Unsaved, undoable; tested like any added pair."""
-        row = self.row_of(key, hint)
-        after = row if row is not None else min(hint, self.n_pairs - 1)
+    def accept_proposal(self, key: PairKey, proposal: Proposal, hint: int,
+                        after: Optional[int] = None) -> Operation:
+        """Add the proposal as a new pair after row `after`, or (None) right after its pair,
+        found by content near `hint`, the row it was asked from. Unsaved and undoable; tested
+        when saved, like any added pair."""
+        if after is None:
+            row = self.row_of(key, hint)
+            after = row if row is not None else min(hint, self.n_pairs - 1)
         op = self.add_pair(after, proposal.positive, proposal.negative)    # type: ignore[attr-defined]
         self._drop_offer(key, proposal)
         return op
@@ -182,6 +189,10 @@ class CoWriting:
         return [f for f in found if f.line == at + 1 and f.side in SIDES]
 
     # ------------------------------------------------------------------ suggestions
+    def suggestible(self, row: int) -> tuple[Problem, ...]:
+        """The row's measured problems a suggestion can diagnose (none: nothing to fix yet)."""
+        return tuple(p for p in self.pair_info(row).problems if p in SUGGESTIBLE)  # type: ignore[attr-defined]
+
     def set_suggestion(self, key: PairKey, suggestion: Suggestion) -> None:
         self.suggestions[key] = suggestion
         self._touch()   # type: ignore[attr-defined]

@@ -45,8 +45,10 @@ from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
+from .cowriter import CoWriterActions
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
-from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioAction, bindings, palette
+from .actions import (EDITOR, EVERYWHERE, PALETTE_HELP, PROPOSALS, REVIEW, SUGGEST, TABLE,
+                      StudioAction, bindings, palette)
 from .runner_thread import RunnerThread
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
@@ -58,7 +60,7 @@ REDRAW_S = 0.08
 SETTLE_S = 0.25          # after the first frame, before background work starts
 
 
-class StudioApp(App[int]):
+class StudioApp(CoWriterActions, App[int]):
     CSS_PATH = str(Path(__file__).with_name("studio.tcss"))   # absolute: subclasses live elsewhere
     TITLE = "scenario studio"
     BINDINGS = bindings(EVERYWHERE)
@@ -91,6 +93,7 @@ class StudioApp(App[int]):
             self.session.prefill(runner.cached_completion, runner.cached_score)
             if refresh:
                 self.session.request_refresh(range(self.session.n_pairs))
+            self.prefill_predictions()
 
     # ---------------------------------------------------------------- starting
     def get_default_screen(self) -> Screen:
@@ -400,6 +403,8 @@ class StudioApp(App[int]):
             ("Editor", rows(EDITOR)),
             ("Moving in the table", rows(TABLE)),
             ("First-token review (v)", rows(REVIEW)),
+            ("Proposals (p)", rows(PROPOSALS)),
+            ("Suggested fix (s)", rows(SUGGEST)),
             ("Everywhere", [("ctrl+p", PALETTE_HELP)] + [(a.keys, a.help) for a in EVERYWHERE]),
         ]
         self.push_screen(HelpScreen(sections, legend))

@@ -248,6 +248,19 @@ class MainScreen(Screen):
         n = self.studio.request_tests(include_blocked=True)
         self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
 
+    def action_vet(self) -> None:
+        self.studio.start_vet()
+
+    def action_propose(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.studio.start_propose(row)
+
+    def action_suggest(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.studio.start_suggest(row)
+
     def action_detail_down(self) -> None:
         self.query_one(DetailPanel).scroll_relative(y=3, animate=False)
 
@@ -268,6 +281,9 @@ def legend(colour: Colour) -> Text:
         ("  …", dim), " being tested   ", ("·", dim), " not tested yet (or blocked: see status line)\n",
         ("  stale", Style(dim=True, italic=True)),
         " the line changed; the old result shows until the new one arrives\n",
+        ("  ~72", colour("predicted")),
+        " vet prediction (V): Claude's guess from the scenario alone, shown only until the\n"
+        "  line is tested; never a measured score\n",
         "  middle column: ", ("≠", colour("fail")), " mismatch (one side passes)  ",
         ("=", colour("warn")), " identical completions  ", ("!", colour("fail")), " lint error  ",
         ("•", colour("caution")), " other problem\n",

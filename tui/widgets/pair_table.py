@@ -21,7 +21,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..actions import TABLE, bindings
-from ..render import fit_end, fit_start, score_cell
+from ..render import fit_end, fit_start, predicted_cell, score_cell
 
 from core.session_pairs import Problem
 
@@ -77,6 +77,7 @@ class PairTable(ScrollView, can_focus=True):
         "pair-table--pending", "pair-table--stale", "pair-table--cursor",
         "pair-table--cursor-side", "pair-table--lineno", "pair-table--mismatch",
         "pair-table--identical", "pair-table--lint", "pair-table--sep",
+        "pair-table--predicted",
     }
 
     BINDINGS = bindings(TABLE)
@@ -162,7 +163,8 @@ class PairTable(ScrollView, can_focus=True):
         return base + (row, s.text("positive", row), s.text("negative", row),
                        p.completion, p.score, p.error, p.stale, n.completion, n.score, n.error,
                        n.stale, info.verdicts, info.problems, info.identical,
-                       s.is_inflight("positive", row), s.is_inflight("negative", row)), info
+                       s.is_inflight("positive", row), s.is_inflight("negative", row),
+                       s.prediction("positive", row), s.prediction("negative", row)), info
 
     def refresh_changed(self) -> int:
         """Repaint only the visible lines whose state differs from what was last drawn there
@@ -292,13 +294,21 @@ class PairTable(ScrollView, can_focus=True):
         else:
             tok = fit_start("testing…" if inflight else "", lay["tokens"])
         score = score_cell(r.score, verdict, inflight)
+        tok_style = style + vstyle
+        score_style = style + vstyle + Style(bold=verdict not in ("pending", "stale"))
+        # No measured score: the vet prediction, in its own style, never a verdict's colour.
+        pred = self.session.prediction(side, row) if verdict in ("pending", "stale") else None
+        if pred is not None and not inflight:
+            score, score_style = predicted_cell(pred.score), style + self._style("predicted")
+            if r.completion is None:
+                tok, tok_style = fit_start("~ " + pred.reason, lay["tokens"]), score_style
         segs = [
             Segment(num, style + self._style("lineno")),
             Segment(ending, text_style),
             Segment(" ", style),
-            Segment(tok, style + vstyle),
+            Segment(tok, tok_style),
             Segment(" ", style),
-            Segment(score, style + vstyle + Style(bold=verdict not in ("pending", "stale"))),
+            Segment(score, score_style),
         ]
         used = sum(cell_len(s.text) for s in segs)
         if used < width:
