@@ -92,7 +92,7 @@ class ProposalsScreen(Screen[Optional[int]]):
         self.cursor = max(0, min(self.cursor, len(items) - 1))
         head = Text()
         head.append(f"Proposals for pair {self.row + 1}", style="bold")
-        head.append("  not tested: the predictions are Claude's guesses, not scores\n",
+        head.append(" · untested: predictions are guesses, not scores\n",
                     style=colour("predicted"))
         head.append(f"{len(items)} open", style="dim")
         if self.dropped:

@@ -76,7 +76,7 @@ class SuggestScreen(Screen[Optional[int]]):
         colour = colour_of(self)
         head = Text()
         head.append(f"Suggested fix for pair {self.row + 1}", style="bold")
-        head.append("  a suggestion, untested: save and test before keeping it",
+        head.append(" · untested: save and test it before keeping it",
                     style=colour("predicted"))
         self.query_one("#suggest-head", Static).update(head)
         s = self.session.suggestions.get(self.key)
