@@ -76,7 +76,7 @@ class CoWriterActions:
             self.say("Every line without a measured score has a vet prediction already.")
             return
         self.say(f"Vetting {len(items)} line{'s' if len(items) != 1 else ''} with "
-                 f"{writer.model}: predictions from the scenarios alone, not measurements…")
+                 f"{writer.model} (predictions, not measurements)…")
         self._vet(writer, items)
 
     @work(group="cowriter-vet", exclusive=True, exit_on_error=False)
@@ -89,8 +89,8 @@ class CoWriterActions:
             self.say(f"Vetted {n} of {len(message.answers)} lines; the rest failed: {errors[0]}",
                      "error")
         else:
-            self.say(f"Vetted {n} line{'s' if n != 1 else ''}: predicted scores show as ~NN "
-                     "until the lines are tested (a prediction is not a measurement).", "ok")
+            self.say(f"Vetted {n} line{'s' if n != 1 else ''}: ~NN is a prediction, shown until "
+                     "the line is tested.", "ok")
         self.main.refresh_view()
 
     # ------------------------------------------------------------------ propose

@@ -102,7 +102,7 @@ def score_cell(score: int | None, verdict: str, inflight: bool) -> str:
 def predicted_cell(score: int) -> str:
     """Three cells for a vet prediction: ~NN (100 has no room for the tilde; its style alone
     sets it apart from a measured score)."""
-    return f"~{score:>2}" if score < 100 else "100"
+    return f"~{score}".rjust(3) if score < 100 else "100"
 
 
 def short_model(model: str) -> str:

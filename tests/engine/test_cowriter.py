@@ -4,7 +4,6 @@ retried by the SDK; vet predictions cached by content; `scenarios vet` on every 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

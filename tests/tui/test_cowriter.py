@@ -8,6 +8,7 @@ from pathlib import Path
 from core.cache import Cache
 from core.cowriter import Proposal
 from tui.screens.proposals import ProposalsScreen
+from tui.render import predicted_cell
 from tui.screens.suggest import SuggestScreen
 
 from .helpers import row_text, wait_idle, wait_until
@@ -32,7 +33,7 @@ async def test_vet_shows_predictions_apart_and_never_asks_twice(make_app, judge_
         assert p is not None and p.scenario == s.text("positive", 0)
         # the row shows ~NN and the reason, in the prediction's own style; the verdict is untouched
         text = row_text(app, 0)
-        assert f"~{p.score:>2}"[:3] in text and "~ the endin" in text
+        assert predicted_cell(p.score) in text and "~ the endin" in text
         assert s.verdict("positive", 0) == "pending"
         body = str(app.main.query_one("#detail-body").render())
         assert f"~{p.score} predicted" in body and "not measured" in body and p.reason[:30] in body

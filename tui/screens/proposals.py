@@ -123,8 +123,8 @@ class ProposalsScreen(Screen[Optional[int]]):
             return
         op = self.session.accept_proposal(self.key, items[self.cursor], self.row, self.after)
         self.after = op.cursor_after
-        self.app.say(f"Added pair {op.cursor_after + 1} from a proposal: unsaved, untested; "  # type: ignore[attr-defined]
-                     "ctrl+s saves and tests it, u undoes.", "ok")
+        self.app.say(f"Added pair {op.cursor_after + 1} (unsaved, untested): ctrl+s saves and "  # type: ignore[attr-defined]
+                     "tests it; u undoes.", "ok")
         await self._next(f"accepted as pair {op.cursor_after + 1}")
 
     async def action_reject(self) -> None:
@@ -132,7 +132,7 @@ class ProposalsScreen(Screen[Optional[int]]):
         if not items:
             return
         self.session.reject_proposal(self.key, items[self.cursor])
-        self.app.say("Rejected the proposal: it is not offered again for this pair.")  # type: ignore[attr-defined]
+        self.app.say("Rejected: never offered again for this pair.")  # type: ignore[attr-defined]
         await self._next("rejected")
 
     async def _next(self, note: str) -> None:

@@ -92,8 +92,8 @@ class SuggestScreen(Screen[Optional[int]]):
         if op is None:
             self.app.say("The pair changed meanwhile: the suggestion no longer applies.", "warning")  # type: ignore[attr-defined]
         else:
-            self.app.say(f"Rewrote pair {op.cursor_after + 1} as suggested: unsaved, untested; "  # type: ignore[attr-defined]
-                         "ctrl+s saves and tests it, u undoes.", "ok")
+            self.app.say(f"Rewrote pair {op.cursor_after + 1} (unsaved, untested): ctrl+s saves "  # type: ignore[attr-defined]
+                         "and tests it; u undoes.", "ok")
         self.dismiss(op.cursor_after if op is not None else None)
 
     def action_reject(self) -> None:

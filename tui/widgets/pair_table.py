@@ -298,9 +298,10 @@ class PairTable(ScrollView, can_focus=True):
         score_style = style + vstyle + Style(bold=verdict not in ("pending", "stale"))
         # No measured score: the vet prediction, in its own style, never a verdict's colour.
         pred = self.session.prediction(side, row) if verdict in ("pending", "stale") else None
-        if pred is not None and not inflight:
+        if pred is not None:
+            # also while being tested: a cold start keeps lines in flight for minutes
             score, score_style = predicted_cell(pred.score), style + self._style("predicted")
-            if r.completion is None:
+            if r.completion is None and not inflight:
                 tok, tok_style = fit_start("~ " + pred.reason, lay["tokens"]), score_style
         segs = [
             Segment(num, style + self._style("lineno")),
