@@ -254,6 +254,20 @@ class Buffers:
         self._touch(buffers=True)
         return self._push("add", f"add pair {at + 1}", before, max(0, min(after, self.n_pairs - 1)), at)
 
+    def replace_pair(self, idx: int, positive: str, negative: str,
+                     description: str) -> Optional[Operation]:
+        """Replace both lines of row idx as one undoable edit (a rewrite of the pair). Returns
+        None when neither line changes."""
+        positive, negative = clean_line(positive), clean_line(negative)
+        if (self.lines["positive"][idx], self.lines["negative"][idx]) == (positive, negative):
+            return None
+        before = self.snapshot()
+        for side, new in (("positive", positive), ("negative", negative)):
+            self._remember_prev(side, self.lines[side][idx], new)
+            self.lines[side][idx] = new
+        self._touch(buffers=True)
+        return self._push("edit", description, before, idx, idx)
+
     def replace_buffers(self, snap: Snapshot, description: str, cursor: int = 0) -> Optional[Operation]:
         """Put a whole version into the buffers as one undoable operation (e.g. the other side
         of a past conflict). Does not touch the disk or its digests."""

@@ -11,7 +11,8 @@ drive it directly. `Session` is a facade over one part per concern, each in its 
   and navigation per line; `matched` is False);
 * core.session_lint: core.lint findings of the unsaved buffers, memoised by content;
 * core.session_disk: saving, reading the disk, reloads and conflicts (and the decisions);
-* core.session_marks: first-token review marks.
+* core.session_marks: first-token review marks;
+* core.session_cowriter: the co-writer's vet predictions, proposals and suggestions.
 
 The rubric is a core.rubric.Rubric shared with the runner: one holder, so a changed
 definition.txt reaches the judge and the stale marks at once.
@@ -29,6 +30,7 @@ from .dataset import NEGATIVE, POSITIVE, Trait
 from .events import BackendStatus, RunDone
 from .lint import lint_lines
 from .rubric import Rubric
+from .session_cowriter import CoWriting
 from .session_disk import Conflict, DiskState, DiskSync
 from .session_lint import LintFn, LintMemo
 from .session_marks import EXPLAIN, EXPRESS, MARKS, ReviewMarks
@@ -43,7 +45,7 @@ __all__ = ["Session", "EditError", "Operation", "PairDiff", "LineDiff", "Snapsho
            "PairInfo", "LineInfo", "Problem", "Key"]
 
 
-class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks):
+class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks, CoWriting):
     """One open trait in the editor: matched pairs, or (`matched` False) two sides of their own."""
 
     def __init__(self, trait: Trait, *, thresholds: Thresholds = Thresholds(),
@@ -65,6 +67,7 @@ class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks):
                                            NEGATIVE: trait.negative.digest},
                         {POSITIVE: trait.positive.newline, NEGATIVE: trait.negative.newline})
         self._init_marks()
+        self._init_cowriter()
 
     # What the runner's stream said beyond lines (core.stream.RunTally owns it).
     @property
@@ -73,7 +76,8 @@ class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks):
 
     @property
     def cost_usd(self) -> float:
-        return self.tally.cost_usd
+        """Everything this session spent: the runs' judging and the co-writer's questions."""
+        return self.tally.cost_usd + self.cowriter_cost
 
     @property
     def last_run(self) -> Optional[RunDone]:

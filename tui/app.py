@@ -45,6 +45,7 @@ from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
+from .cowriter import CoWriterActions
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
 from .runner_thread import RunnerThread
@@ -59,7 +60,7 @@ REDRAW_S = 0.08
 SETTLE_S = 0.25          # after the first frame, before background work starts
 
 
-class StudioApp(App[int]):
+class StudioApp(CoWriterActions, App[int]):
     CSS_PATH = str(Path(__file__).with_name("studio.tcss"))   # absolute: subclasses live elsewhere
     TITLE = "scenario studio"
     BINDINGS = bindings(EVERYWHERE)
@@ -92,6 +93,7 @@ class StudioApp(App[int]):
             self.session.prefill(runner.cached_completion, runner.cached_score)
             if refresh:
                 self.session.request_refresh(range(self.session.n_pairs))
+            self.prefill_predictions()
 
     # ---------------------------------------------------------------- starting
     def get_default_screen(self) -> Screen:

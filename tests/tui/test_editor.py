@@ -364,8 +364,8 @@ class BrokenRunner:
     def cached_score(self, s, c):
         return None
 
-    async def run(self, items, refresh=False):
-        async for ev in self.real.run(items[:2], refresh=refresh):
+    async def run(self, items, refresh=False, dataset=None):
+        async for ev in self.real.run(items[:2], refresh=refresh, dataset=dataset):
             yield ev
         raise RuntimeError("backend exploded")
 

@@ -76,6 +76,9 @@ class EditorScreen(Screen):
         n = self.studio.request_tests(include_blocked=True)
         self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
 
+    def action_vet(self) -> None:
+        self.studio.start_vet()
+
     def action_detail_down(self) -> None:
         self.query_one(DetailPanel).scroll_relative(y=3, animate=False)
 

@@ -12,7 +12,7 @@ from textual.widgets import Footer
 from core.backend_state import blockers
 from core.session import EditError
 
-from ..actions import EDITOR, REVIEW, TABLE, bindings
+from ..actions import EDITOR, PROPOSALS, REVIEW, SUGGEST, TABLE, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
@@ -25,7 +25,8 @@ class MainScreen(EditorScreen):
     """The pairs of a matched dataset (problems_only: only the pairs with a problem)."""
 
     ACTIONS = EDITOR
-    HELP = (("Editor", EDITOR), ("Moving in the table", TABLE), ("First-token review (v)", REVIEW))
+    HELP = (("Editor", EDITOR), ("Moving in the table", TABLE), ("First-token review (v)", REVIEW),
+            ("Proposals (p)", PROPOSALS), ("Suggested fix (s)", SUGGEST))
     BINDINGS = bindings(EDITOR)
 
     def watch_problems_only(self) -> None:
@@ -201,6 +202,15 @@ class MainScreen(EditorScreen):
         self.refresh_view()
         self.say(f"Re-testing pair {row + 1} without the cache.")
 
+    def action_propose(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.studio.start_propose(row)
+
+    def action_suggest(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.studio.start_suggest(row)
 
 
 def legend(colour: Colour, matched: bool = True) -> Text:
@@ -216,6 +226,9 @@ def legend(colour: Colour, matched: bool = True) -> Text:
         ("  …", dim), " being tested   ", ("·", dim), " not tested yet (or blocked: see status line)\n",
         ("  stale", Style(dim=True, italic=True)),
         " the line changed; the old result shows until the new one arrives\n",
+        ("  ~72", colour("predicted")),
+        " vet prediction (V): Claude's guess from the scenario alone, shown only until the\n"
+        "  line is tested; never a measured score\n",
     )
     detail = ("  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
               ", their boundaries marked │\n")

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from core.session_cowriter import predicted_verdict
 from core.session_pairs import AMBIGUOUS_ON, VERDICT_PROBLEM, Problem
 from core.verdicts import LineResult
 
@@ -77,6 +78,12 @@ def side_block(t: Text, session: "Session", side: str, row: int, r: LineResult, 
     if r.error is not None and not r.stale:
         t.append("error: ", style=colour("error"))
         t.append(clean(r.error), style=colour("error-text"))
+        t.append("\n")
+    pred = session.prediction(side, row)
+    if pred is not None:
+        t.append(f"~{pred.score} predicted {predicted_verdict(side, pred.score, session.thresholds)}"
+                 " (vet, from the scenario alone; not measured): ", style=colour("predicted"))
+        t.append(clean(pred.reason), style=colour("predicted"))
         t.append("\n")
     if r.completion is not None:
         t.append("→ ", style="bold")

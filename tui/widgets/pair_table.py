@@ -86,7 +86,8 @@ class PairTable(RowView, can_focus=True):
         return base + (row, s.text("positive", row), s.text("negative", row),
                        p.completion, p.score, p.error, p.stale, n.completion, n.score, n.error,
                        n.stale, info.verdicts, info.problems, info.identical,
-                       s.is_inflight("positive", row), s.is_inflight("negative", row)), info
+                       s.is_inflight("positive", row), s.is_inflight("negative", row),
+                       s.prediction("positive", row), s.prediction("negative", row)), info
 
     # -------------------------------------------------------------- actions
     def action_side(self, side: str) -> None:
@@ -145,4 +146,4 @@ class PairTable(RowView, can_focus=True):
     def _pane(self, side: str, row: int, r, verdict: str, width: int, style: Style) -> list[Segment]:
         return pane_segments(self.session.text(side, row), row, r, verdict,
                              self.session.is_inflight(side, row), width, self.session.n_pairs,
-                             style, self._style)
+                             style, self._style, self.session.prediction(side, row))

@@ -15,13 +15,13 @@ from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 
-from ..render import fit_end, fit_start, score_cell
+from ..render import fit_end, fit_start, predicted_cell, score_cell
 
 ROW_CLASSES = {
     "pair-table--pass", "pair-table--fail", "pair-table--ambiguous", "pair-table--error",
     "pair-table--pending", "pair-table--stale", "pair-table--cursor",
     "pair-table--cursor-side", "pair-table--lineno", "pair-table--mismatch",
-    "pair-table--identical", "pair-table--lint", "pair-table--sep",
+    "pair-table--identical", "pair-table--lint", "pair-table--sep", "pair-table--predicted",
 }
 
 
@@ -47,9 +47,10 @@ def append_pane_header(t: Text, label: str, width: int, n_rows: int) -> None:
 
 
 def pane_segments(text: str, row: int, r, verdict: str, inflight: bool, width: int, n_rows: int,
-                  style: Style, st: Callable[[str], Style]) -> list[Segment]:
+                  style: Style, st: Callable[[str], Style], pred=None) -> list[Segment]:
     """One pane's cells for line `row` (0-based) with result `r`: the number, the END of the
-    scenario, the first tokens (or the error), the score; coloured by verdict."""
+    scenario, the first tokens (or the error), the score; coloured by verdict. `pred`: the
+    co-writer's vet prediction, shown in its own style only where there is no measured score."""
     lay = pane_layout(width, n_rows)
     vstyle = st(verdict)
     text_style = style + (vstyle if verdict in ("pending", "stale") else Style())
@@ -62,13 +63,21 @@ def pane_segments(text: str, row: int, r, verdict: str, inflight: bool, width: i
     else:
         tok = fit_start("testing…" if inflight else "", lay["tokens"])
     score = score_cell(r.score, verdict, inflight)
+    tok_style = style + vstyle
+    score_style = style + vstyle + Style(bold=verdict not in ("pending", "stale"))
+    # No measured score: the vet prediction, in its own style, never a verdict's colour
+    # (also while being tested: a cold start keeps lines in flight for minutes).
+    if pred is not None and verdict in ("pending", "stale"):
+        score, score_style = predicted_cell(pred.score), style + st("predicted")
+        if r.completion is None and not inflight:
+            tok, tok_style = fit_start("~ " + pred.reason, lay["tokens"]), score_style
     segs = [
         Segment(num, style + st("lineno")),
         Segment(ending, text_style),
         Segment(" ", style),
-        Segment(tok, style + vstyle),
+        Segment(tok, tok_style),
         Segment(" ", style),
-        Segment(score, style + vstyle + Style(bold=verdict not in ("pending", "stale"))),
+        Segment(score, score_style),
     ]
     used = sum(cell_len(s.text) for s in segs)
     if used < width:

@@ -83,7 +83,8 @@ class SideTable(RowView, can_focus=True):
         info = s.line_info(self.side, row)
         r = info.result
         return base + (row, s.text(self.side, row), r.completion, r.score, r.error, r.stale,
-                       info.verdict, info.problems, s.is_inflight(self.side, row)), info
+                       info.verdict, info.problems, s.is_inflight(self.side, row),
+                       s.prediction(self.side, row)), info
 
     # -------------------------------------------------------------- actions
     def action_side(self, side: str) -> None:
@@ -116,5 +117,6 @@ class SideTable(RowView, can_focus=True):
                 style = style + self._style("cursor-side")
         segs = pane_segments(self.session.text(self.side, info.idx), info.idx, info.result,
                              info.verdict, self.session.is_inflight(self.side, info.idx), width,
-                             self.session.side_len(self.side), style, self._style)
+                             self.session.side_len(self.side), style, self._style,
+                             self.session.prediction(self.side, info.idx))
         return Strip(segs, width).adjust_cell_length(width, base)

@@ -196,8 +196,10 @@ class MessageLine(Widget):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._msg = Text("")
+        self.level = "info"
 
     def say(self, message: str, level: str = "info") -> None:
+        self.level = level
         name = LEVEL_COLOUR.get(level)
         style = colour_of(self)(name) if name else ""
         self._msg = Text(message, style=style, no_wrap=True, overflow="ellipsis")
