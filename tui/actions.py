@@ -124,6 +124,8 @@ REVIEW: tuple[StudioAction, ...] = (
     A("back", "Back", "back to the editor", "escape,v,q", True, id="back"),
 )
 
+SIDES_REVIEW = _for_lines(REVIEW, {"other_side": "the same line number on the other side"})
+
 EVERYWHERE: tuple[StudioAction, ...] = (
     A("quit", "Quit", "quit (asks when there are unsaved changes)", "ctrl+q", priority=True),
 )
