@@ -133,6 +133,8 @@ REVIEW: tuple[StudioAction, ...] = (
     A("back", "Back", "back to the editor", "escape,v,q", True, id="back"),
 )
 
+SIDES_REVIEW = _for_lines(REVIEW, {"other_side": "the same line number on the other side"})
+
 PROPOSALS: tuple[StudioAction, ...] = (
     A("accept", "Accept", "add this proposal after its pair (unsaved; tested when you save)",
       "y", True, id="accept_proposal"),

@@ -20,7 +20,7 @@ from core.backend_state import blockers
 from core.events import SIDES
 from core.session import EditError, Operation
 
-from ..actions import REVIEW, SIDE_TABLE, SIDES_EDITOR, bindings
+from ..actions import SIDE_TABLE, SIDES_EDITOR, SIDES_REVIEW, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.side_table import SideHeader, SideTable
@@ -37,7 +37,7 @@ class SidesScreen(EditorScreen):
 
     ACTIONS = SIDES_EDITOR
     HELP = (("Editor (unmatched dataset: each side on its own)", SIDES_EDITOR),
-            ("Moving in a pane", SIDE_TABLE), ("First-token review (v)", REVIEW))
+            ("Moving in a pane", SIDE_TABLE), ("First-token review (v)", SIDES_REVIEW))
     BINDINGS = bindings(SIDES_EDITOR)
 
     active: reactive[str] = reactive("positive", init=False)
