@@ -51,8 +51,9 @@ from core.events import ScoreReady  # noqa: E402
 from core.judge import Judge  # noqa: E402
 from core.runner import Runner  # noqa: E402
 from tests.standins import JudgeServer  # noqa: E402
-from tui.app import StudioApp
-from tui.messages import RunnerEvent  # noqa: E402
+from tui.app import StudioApp  # noqa: E402
+from tui.messages import RunnerEvents  # noqa: E402
+from tui.runner_thread import editor_config  # noqa: E402
 
 
 class JudgeServerProcess:
@@ -132,11 +133,13 @@ class TimedStudio(StudioApp):
                 fut.set_result(now)
                 self.probe = None
 
-    def on_runner_event(self, message: RunnerEvent) -> None:
-        super().on_runner_event(message)
-        if isinstance(message.event, ScoreReady):
-            self.scores_seen += 1
-            self.score_times.append(time.perf_counter())
+    def on_runner_events(self, message: RunnerEvents) -> None:
+        super().on_runner_events(message)
+        now = time.perf_counter()
+        for ev in message.events:
+            if isinstance(ev, ScoreReady):
+                self.scores_seen += 1
+                self.score_times.append(now)
 
 
 def parse_size(s: str) -> tuple[int, int]:
@@ -206,6 +209,7 @@ from core.dataset import load_trait
 from core.setup import make_runner
 import tui.app
 from tui.app import StudioApp
+from tui.runner_thread import editor_config
 class Studio(StudioApp):
     CSS_PATH = str(Path(tui.app.__file__).parent / StudioApp.CSS_PATH)
     first = None
@@ -213,7 +217,7 @@ class Studio(StudioApp):
         if self.first is None and getattr(self, "main", None) is not None and self.main.table.rows:
             self.first = time.time()
 async def main():
-    cfg = Config(model=MODEL, backend="local", device="cpu", cache_path=CACHE)
+    cfg = editor_config(Config(model=MODEL, backend="local", device="cpu", cache_path=CACHE))
     trait = load_trait(FOLDER, check_steering=False)
     cache = Cache(cfg.resolved_cache_path())
     runner = make_runner(cfg, cache, trait.name, trait.definition or "")
@@ -367,9 +371,11 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         t_empty, t_studio = statistics.median(empties), statistics.median(studios)
 
         # 2. keys while results stream in
-        cfg = Config(model=str(model), backend="local", device="cpu", max_new_tokens=args.max_new_tokens,
-                     batch_size=args.batch_size, judge_concurrency=16, judge_max_retries=2,
-                     cache_path=str(Path(tmp) / "stream-cache.sqlite3"))
+        # as `scenarios edit` runs it (tui.app.run_editor applies editor_config)
+        cfg = editor_config(Config(model=str(model), backend="local", device="cpu",
+                                   max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+                                   judge_concurrency=16, judge_max_retries=2,
+                                   cache_path=str(Path(tmp) / "stream-cache.sqlite3")))
         if args.generator == "instant":  # generation elsewhere (as on Modal): all completions at once
             from bench.common import InstantBackend
             backend: Any = InstantBackend(cfg.model)

@@ -40,6 +40,7 @@ class Config:
     chat_template: bool = False     # base models get the raw prompt
     device: str = "auto"            # local backend: auto / cuda / mps / cpu
     batch_size: int = 64            # local backend batch
+    cpu_threads: int = 0            # local backend: torch's intra-op threads (0: torch's default)
     modal_app: str = os.environ.get("SCENARIOS_MODAL_APP", DEFAULT_MODAL_APP)
     modal_gpu: str = ""             # empty: the GPU the app was deployed with
     judge_model: str = DEFAULT_JUDGE
@@ -81,7 +82,7 @@ _KEYS = {
     ("model", "id"): "model", ("model", "backend"): "backend",
     ("model", "max_new_tokens"): "max_new_tokens", ("model", "temperature"): "temperature",
     ("model", "chat_template"): "chat_template", ("model", "device"): "device",
-    ("model", "batch_size"): "batch_size",
+    ("model", "batch_size"): "batch_size", ("model", "cpu_threads"): "cpu_threads",
     ("modal", "app"): "modal_app", ("modal", "gpu"): "modal_gpu",
     ("judge", "model"): "judge_model", ("judge", "include_scenario"): "judge_sees_scenario",
     ("judge", "concurrency"): "judge_concurrency", ("judge", "max_retries"): "judge_max_retries",
@@ -156,6 +157,8 @@ def validate(cfg: Config, source: str = "config") -> None:
         raise ConfigError(f"{source}: target rates need 0 <= minimum_rate <= ideal_rate <= 1")
     if cfg.pairs_target < 1 or cfg.batch_size < 1:
         raise ConfigError(f"{source}: targets.pairs and model.batch_size must be at least 1")
+    if cfg.cpu_threads < 0:
+        raise ConfigError(f"{source}: model.cpu_threads must be 0 (torch's default) or more")
     if cfg.pairing not in PAIRINGS:
         raise ConfigError(f"{source}: dataset pairing must be one of {', '.join(PAIRINGS)}, "
                           f"not '{cfg.pairing}'")

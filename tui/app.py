@@ -4,8 +4,9 @@ The app talks to core only through the session (core.session), the dataset API a
 runner's event stream; what to test when (core.scheduler) and what a change on disk means
 (core.session_disk) are decided in core. Background work never touches widgets:
 
-* test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts each
-  event as a RunnerEvent and always a RunFinished at the end (also on error or cancel);
+* test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts the
+  events as RunnerEvents, one message per frame, and always a RunFinished at the end (also on
+  error or cancel);
 * the watch worker iterates core.watch.watch_trait and posts DiskChanged;
 * one thread worker lints the dataset as opened, then warms the judge up.
 
@@ -45,9 +46,9 @@ from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
-from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
+from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioAction, bindings, palette
-from .runner_thread import RunnerThread
+from .runner_thread import Coalescer, RunnerThread, editor_config
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen, legend
@@ -77,14 +78,13 @@ class StudioApp(App[int]):
         self.session.lint_enabled = False       # computed after the first frame (see on_ready)
         self.session.lint_deferred = True       # and after the frame that shows an edit
         self.watch_enabled = watch
-        self.autorun = autorun
+        self._opening_run_due = autorun and runner is not None    # started once the screen settles
         self.scheduler = Scheduler()
         self._runner_thread = RunnerThread()
         self._run_future: Optional[Future] = None
         self._redraw_timer: Optional[Timer] = None
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
-        self.events_seen = 0
         self._announce_done = False
         self.collections = FullCollections()
         if runner is not None:
@@ -101,10 +101,16 @@ class StudioApp(App[int]):
         self.main.say(text, level)
 
     def on_ready(self) -> None:
-        """The first frame is up: say what was opened, start watching and testing."""
+        """The first frame is up: say what was opened, start watching; testing starts once the
+        first screen has settled."""
         if self.collections.take_over():
             self.set_interval(IDLE_S / 2, self.collections.tick, name="full-gc")
         self.set_timer(SETTLE_S, self._start_background)
+        self.say(self._opened_note())
+        if self.watch_enabled:
+            self._watch()
+
+    def _opened_note(self) -> str:
         s = self.session
         cached = sum(1 for side in ("positive", "negative") for i in range(s.n_pairs)
                      if s.has_fresh_result(side, s.text(side, i)))
@@ -113,20 +119,23 @@ class StudioApp(App[int]):
             note += f" {w}."
         if self.runner is None:
             note += " No backend: editing and review only."
-        self.say(note)
-        if self.watch_enabled:
-            self._watch()
-        if self.autorun:
-            n = self.request_tests()
-            if n:
-                self._announce_done = True
-                self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
+        return note
 
     def _start_background(self) -> None:
-        """Once the first screen has settled (the footer and focus set up, the first layouts):
-        the first keys would otherwise wait on it and on them at once."""
-        if not self._watch_stop.is_set():
-            self._in_background(self.session.lint_key())
+        """Once the first screen has settled (the footer and focus set up, the first layouts),
+        start testing and the background thread: the first keys would otherwise wait on the
+        settling, the first results and the thread at once."""
+        if self._watch_stop.is_set():
+            return
+        if self._opening_run_due:
+            self._opening_run_due = False
+            n = self.request_tests()
+            note = self._opened_note()
+            if n:
+                self._announce_done = True
+                if self.main.message.message == note:      # a key said nothing newer meanwhile
+                    self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
+        self._in_background(self.session.lint_key())
 
     @work(thread=True, exclusive=True, group="background", exit_on_error=False)
     def _in_background(self, key: LintKey) -> None:
@@ -169,8 +178,8 @@ class StudioApp(App[int]):
 
     @property
     def busy(self) -> bool:
-        """A run in flight or queued."""
-        return self.scheduler.testing or self.scheduler.queued
+        """A run in flight or queued (the opening run counts from the start)."""
+        return self.scheduler.testing or self.scheduler.queued or self._opening_run_due
 
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
         """Start a run for whatever has no result yet (queued behind a run in flight).
@@ -190,26 +199,30 @@ class StudioApp(App[int]):
         """Runs on the runner's loop (tui.runner_thread), never on the editor's."""
         error: Optional[str] = None
         cancelled = False
+        out = Coalescer(lambda events: self.post_message(RunnerEvents(events, plan.token, plan.epoch)))
         try:
             for batch, refresh in ((plan.refresh_items, True), (plan.items, False)):
                 if batch:
                     async for event in self.runner.run(batch, refresh=refresh):
-                        self.post_message(RunnerEvent(event, plan.token, plan.epoch))
+                        out.add(event)
         except asyncio.CancelledError:
             cancelled = True
             raise
         except Exception as exc:          # a bug or a backend blowing up: a status, not a crash
             error = redact(f"{type(exc).__name__}: {exc}")
         finally:
+            out.flush()
             self.post_message(RunFinished(plan.token, error, cancelled))
 
-    def on_runner_event(self, message: RunnerEvent) -> None:
-        self.events_seen += 1
-        if self.session.apply_event(message.event, message.epoch):
-            ev = message.event
-            if isinstance(ev, BackendStatus) and ev.state == BackendState.READY \
-                    and ev.backend == "local":
-                freeze_now()      # a model just loaded: its objects live as long as the process
+    def on_runner_events(self, message: RunnerEvents) -> None:
+        changed = False
+        for ev in message.events:
+            if self.session.apply_event(ev, message.epoch):
+                changed = True
+                if isinstance(ev, BackendStatus) and ev.state == BackendState.READY \
+                        and ev.backend == "local":
+                    freeze_now()      # a model just loaded: its objects live as long as the process
+        if changed:
             self.schedule_redraw()
 
     def on_run_finished(self, message: RunFinished) -> None:
@@ -246,6 +259,8 @@ class StudioApp(App[int]):
 
     def _redraw(self) -> None:
         self._redraw_timer = None
+        if self._watch_stop.is_set() or not self.main.is_attached:
+            return                  # closing: the screen's widgets may be gone already
         self.main.refresh_view()
         screen = self.screen
         if isinstance(screen, ReviewScreen):
@@ -471,6 +486,7 @@ def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
         print(f"scenarios edit: cannot open the result cache at {cfg.resolved_cache_path()}: {exc}",
               file=sys.stderr)
         return 2
+    cfg = editor_config(cfg)
     try:
         runner = make_runner(cfg, cache, trait.name, trait.definition or "")
         app = StudioApp(trait, cfg=cfg, runner=runner, cache=cache, refresh=refresh)

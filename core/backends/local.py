@@ -63,12 +63,14 @@ class LocalBackend:
 
     def _load(self) -> tuple[Any, Any]:
         try:
-            import torch  # noqa: F401
+            import torch
             import transformers  # noqa: F401
         except ImportError:
             raise BackendSetupError(
                 "the local backend needs torch and transformers: run "
                 "`pip install torch==2.13.0 'scenario-studio[local]'` (or use --modal)") from None
+        if self.cfg.cpu_threads:
+            torch.set_num_threads(self.cfg.cpu_threads)     # process-wide, as torch keeps it
         path = Path(self.model).expanduser()
         looks_like_path = path.is_absolute() or self.model.startswith((".", "~")) or path.exists()
         if looks_like_path and not path.is_dir():
