@@ -56,6 +56,7 @@ class Session(Buffers, Results, Pairs, LintMemo, DiskSync, ReviewMarks):
                                            NEGATIVE: trait.negative.digest},
                         {POSITIVE: trait.positive.newline, NEGATIVE: trait.negative.newline})
         self._init_marks()
+        self._init_pairs()
 
     # What the runner's stream said beyond lines (core.stream.RunTally owns it).
     @property

@@ -61,11 +61,14 @@ def pair_problems(pos: LineResult, neg: LineResult, lint: list[Finding],
 
 
 class Pairs:
-    """A Session part: reads the buffers, results and lint; owns nothing."""
+    """A Session part: reads the buffers, results and lint; owns only a memo of the summary."""
 
     thresholds: Thresholds
     n_pairs: int
+    version: int
 
+    def _init_pairs(self) -> None:
+        self._summary: Optional[tuple[int, Summary]] = None
 
     def pair_info(self, idx: int) -> PairInfo:
         pos, neg = self.result("positive", idx), self.result("negative", idx)
@@ -95,5 +98,11 @@ class Pairs:
         return None
 
     def summary(self) -> Summary:
+        """Kept until the buffers or results change (`version`): the status line asks on every
+        redraw, and several times before the first frame."""
+        if self._summary is not None and self._summary[0] == self.version:
+            return self._summary[1]
         pairs = [(self.result("positive", i), self.result("negative", i)) for i in range(self.n_pairs)]
-        return summarize(pairs, self.thresholds)
+        out = summarize(pairs, self.thresholds)
+        self._summary = (self.version, out)
+        return out

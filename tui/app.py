@@ -11,6 +11,8 @@ runner's event stream; what to test when (core.scheduler) and what a change on d
 * one thread worker lints the dataset as opened, then warms the judge up.
 
 Message handlers fold events into the session and schedule a redraw at most every 80 ms.
+Screens other than the main one are imported when first shown: the first frame needs none of
+them (the edit screen alone brings in Textual's TextArea).
 """
 from __future__ import annotations
 
@@ -49,11 +51,7 @@ from .collector import IDLE_S, FullCollections, freeze_now
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioAction, bindings, palette
 from .runner_thread import Coalescer, RunnerThread, editor_config
-from .screens.conflict import BothScreen, ConflictScreen
-from .screens.help import HelpScreen
 from .screens.main import MainScreen, legend
-from .screens.quit import QuitScreen
-from .screens.review import ReviewScreen
 
 REDRAW_S = 0.08
 SETTLE_S = 0.25          # after the first frame, before background work starts
@@ -88,7 +86,7 @@ class StudioApp(App[int]):
         self._announce_done = False
         self.collections = FullCollections()
         if runner is not None:
-            self.session.prefill(runner.cached_completion, runner.cached_score)
+            self.session.prefill(runner.cached_results)
             if refresh:
                 self.session.request_refresh(range(self.session.n_pairs))
 
@@ -263,8 +261,10 @@ class StudioApp(App[int]):
             return                  # closing: the screen's widgets may be gone already
         self.main.refresh_view()
         screen = self.screen
-        if isinstance(screen, ReviewScreen):
-            screen.refresh_all()
+        if screen is not self.main:
+            from .screens.review import ReviewScreen
+            if isinstance(screen, ReviewScreen):
+                screen.refresh_all()
 
     # ---------------------------------------------------------------- saving
     def save(self) -> bool:
@@ -341,6 +341,7 @@ class StudioApp(App[int]):
             return
         self._conflict_open = True
         files = self.session.changed_files(state)
+        from .screens.conflict import ConflictScreen
         self.say("Conflict: the files changed on disk and you have unsaved edits.", "warning")
 
         def decided(choice: Optional[str]) -> None:
@@ -373,6 +374,7 @@ class StudioApp(App[int]):
         if last is None:
             self.say("No conflict so far in this session.")
             return
+        from .screens.conflict import BothScreen
 
         def chosen(choice: Optional[str]) -> None:
             if choice not in ("mine", "theirs"):
@@ -406,6 +408,8 @@ class StudioApp(App[int]):
     # ---------------------------------------------------------------- help, palette, quit
     def action_help(self) -> None:
         """Keys from the same lists the bindings are made of (tui.actions), plus the legend."""
+        from .screens.help import HelpScreen
+
         def rows(actions: Iterable[StudioAction]) -> list[tuple[str, str]]:
             return [(", ".join(self.get_key_display(Binding(k.strip(), a.action))
                                for k in a.keys.split(",")), a.help)
@@ -430,6 +434,7 @@ class StudioApp(App[int]):
         if not s.dirty:
             self.exit(0)
             return
+        from .screens.quit import QuitScreen
         detail = (f"{POSITIVE} and {NEGATIVE} have unsaved changes: "
                   f"{s.describe_changes() or 'edits'}.")
 

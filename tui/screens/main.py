@@ -19,7 +19,6 @@ from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
-from .edit import EditScreen
 
 WIDE = 140      # columns from which the detail panel sits beside the table
 TALL = 36       # rows from which the detail panel gets more room
@@ -157,6 +156,7 @@ class MainScreen(Screen):
             return
         side = self.table.side
         session = self.studio.session
+        from .edit import EditScreen
 
         def done(values: Optional[list[str]]) -> None:
             if not values:
@@ -181,6 +181,7 @@ class MainScreen(Screen):
         session = self.studio.session
         row = self.table.current_row
         after = -1 if row is None else row
+        from .edit import EditScreen
 
         def done(values: Optional[list[str]]) -> None:
             if not values:
