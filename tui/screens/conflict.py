@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from core.session import Conflict, diff_pairs
 
 from ..render import clean
+from ..widgets.footer import StudioFooter
 
 
 def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
@@ -131,7 +132,7 @@ class BothScreen(Screen[Optional[str]]):
         yield Label(what, id="both-title")
         with VerticalScroll(id="both-scroll"):
             yield Static(both_text(self.conflict), id="both-body")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         self.query_one("#both-scroll").focus()

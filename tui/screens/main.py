@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from core.backend_state import blockers
 from core.session import EditError
@@ -17,6 +16,7 @@ from core.session import EditError
 from ..actions import EDITOR, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
+from ..widgets.footer import StudioFooter
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
 
@@ -51,7 +51,7 @@ class MainScreen(Screen):
                 yield PairTable(session, id="pairs")
                 yield MessageLine(id="message")
             yield DetailPanel(id="detail")
-        yield Footer(show_command_palette=False, compact=True)
+        yield StudioFooter(show_command_palette=False, compact=True)
 
     # ---------------------------------------------------------------- widgets
     @property
