@@ -133,7 +133,7 @@ class TimedStudio(StudioApp):
         if self.probe is not None:
             check, fut = self.probe
             if check() and not fut.done():
-                fut.set_result(now)
+                fut.set_result((now, time.thread_time()))
                 self.probe = None
 
     def on_runner_events(self, message: RunnerEvents) -> None:
@@ -262,6 +262,7 @@ async def fill_cache(folder: Path, cfg: Config) -> int:
     return scored
 
 
+KEY_NAMES = ("down", "up", "d", "u")
 KEY_SCRIPT = ["down", "down", "down", "d", "down", "u", "down", "down", "up", "d", "u",
               "down", "down", "down", "up", "d", "d", "u", "u", "down"]
 
@@ -274,7 +275,8 @@ async def stream_and_type(folder: Path, cfg: Config, backend: Any, size: tuple[i
     try:
         app = make_studio(folder, cfg, backend, server.url)
         lines = 2 * app.session.n_pairs
-        latencies: list[tuple[str, float, bool, int]] = []   # key, seconds, while streaming, scores so far
+        # key, seconds, while streaming, scores so far, CPU seconds of this (the editor's) thread
+        latencies: list[tuple[str, float, bool, int, float]] = []
         presses: list[asyncio.Task] = []
         async with app.run_test(size=size) as pilot:
             loop = asyncio.get_running_loop()
@@ -297,13 +299,13 @@ async def stream_and_type(folder: Path, cfg: Config, backend: Any, size: tuple[i
                 app.probe = (check, fut)
                 streaming = app.scores_seen < lines
                 seen = app.scores_seen
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 presses.append(asyncio.create_task(pilot.press(key)))
                 try:
-                    t1 = await asyncio.wait_for(fut, timeout=5.0)
+                    t1, c1 = await asyncio.wait_for(fut, timeout=5.0)
                 except asyncio.TimeoutError:
-                    t1 = float("inf")
-                latencies.append((key, t1 - t0, streaming, seen))
+                    t1, c1 = float("inf"), float("inf")
+                latencies.append((key, t1 - t0, streaming, seen, c1 - c0))
                 i += 1
                 await asyncio.sleep(gap_s)
             # put back pairs still cut (the stream may end between a d and its u)
@@ -426,7 +428,13 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
                       "scores_arrived_while_typing": (during[-1][3] - during[0][3]) if during else 0,
                       "gap_between_keys_s": args.gap},
         "key_latency_while_streaming": {**by_kind, "all": summary([x[1] for x in during])},
-        "key_trace_ms": [f"{k}:{1000 * t:.1f}" for k, t, _, _ in during],
+        # what the editor's thread itself computed between a key and its frame (its work, and
+        # any redraw that ran meanwhile); the rest of a key's latency is waiting for a core or
+        # for the GIL (the generation, runner and judge warm-up threads)
+        "key_cpu_while_streaming": {k: summary([x[4] for x in during if x[0] in keys])
+                                    for k, keys in (("move", ("down", "up")), ("cut", ("d",)),
+                                                    ("undo", ("u",)), ("all", KEY_NAMES))},
+        "key_trace_ms": [f"{k}:{1000 * t:.1f}" for k, t, *_ in during],
         "ratios": {"studio first screen / empty app (process start)": round(ratio, 3),
                    "studio / empty (inside a warm process, context)": round(warm_ratio, 3),
                    "worst key / 50 ms": round(worst / 0.050, 3)},

@@ -63,14 +63,12 @@ class LocalBackend:
 
     def _load(self) -> tuple[Any, Any]:
         try:
-            import torch
+            import torch  # noqa: F401
             import transformers  # noqa: F401
         except ImportError:
             raise BackendSetupError(
                 "the local backend needs torch and transformers: run "
                 "`pip install torch==2.13.0 'scenario-studio[local]'` (or use --modal)") from None
-        if self.cfg.cpu_threads:
-            torch.set_num_threads(self.cfg.cpu_threads)     # process-wide, as torch keeps it
         path = Path(self.model).expanduser()
         looks_like_path = path.is_absolute() or self.model.startswith((".", "~")) or path.exists()
         if looks_like_path and not path.is_dir():
@@ -90,6 +88,11 @@ class LocalBackend:
         assert self._loaded is not None
         model, tokenizer = self._loaded
         with self._lock:
+            if self.cfg.cpu_threads:
+                # torch keeps a thread count per thread (a thread takes the last one set when it
+                # first uses torch): set it in the thread that runs this batch
+                import torch
+                torch.set_num_threads(self.cfg.cpu_threads)
             return generate_greedy(model, tokenizer, list(prompts),
                                    max_new_tokens=self.cfg.max_new_tokens,
                                    batch_size=self.cfg.batch_size,
