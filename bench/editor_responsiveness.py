@@ -384,7 +384,7 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         t_empty, t_studio = statistics.median(empties), statistics.median(studios)
 
         # 2. keys while results stream in
-        # as `scenarios edit` runs it (tui.app.run_editor applies editor_config)
+        # as `scenarios edit` runs it (tui.run.run_editor applies editor_config)
         cfg = editor_config(Config(model=str(model), backend="local", device="cpu",
                                    max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
                                    judge_concurrency=16, judge_max_retries=2,

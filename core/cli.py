@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SETUP
     if args.command == "edit":
-        from tui.app import run_editor
+        from tui.run import run_editor
         return run_editor(args.trait, cfg, refresh=args.refresh)
     return cmd_test(args, cfg)
 

@@ -1,4 +1,4 @@
-"""scenario studio's editor: the Textual app and `run_editor`, which `scenarios edit` calls.
+"""scenario studio's editor: the Textual app (tui.run opens it for `scenarios edit`).
 
 The app talks to core only through the session (core.session), the dataset API and the
 runner's event stream; what to test when (core.scheduler) and what a change on disk means
@@ -17,7 +17,6 @@ them (the edit screen alone brings in Textual's TextArea).
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from concurrent.futures import Future
 from functools import partial
@@ -36,7 +35,7 @@ from core.backend_state import unconfigured
 from core.cache import Cache
 from core.config import Config
 from core.events import BackendState, BackendStatus
-from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait, load_trait
+from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait
 from core.redact import redact
 from core.results import build_results, results_dir, write_results
 from core.scheduler import RunPlan, Scheduler
@@ -44,19 +43,18 @@ from core.session import DiskState, Session
 from core.session_disk import DiskOutcome, Settled, settle_conflict, sync_from_disk
 from core.session_lint import LintKey
 from core.runner import Runner
-from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioAction, bindings, palette
-from .runner_thread import Coalescer, RunnerThread, editor_config
+from .runner_thread import Coalescer, RunnerThread
 from .screens.main import MainScreen, legend
 
 REDRAW_S = 0.08
 KEYS_FIRST_S = 0.1       # a redraw for results waits until the keys pause this long ...
 STALE_MAX_S = 0.4        # ... or until the results it shows are this old
-SETTLE_S = 0.25          # after the first frame, before background work starts
+SETTLE_S = 0.25          # after the first frame, before the opening run and background work start
 
 
 class StudioApp(App[int]):
@@ -480,35 +478,3 @@ class StudioApp(App[int]):
             except Exception:
                 pass
         self._runner_thread.stop()
-
-
-def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
-    """Open the editor on `category/trait` or a folder. Returns the exit code (2: bad dataset)."""
-    try:
-        trait = load_trait(trait_spec, check_steering=False, pairing=cfg.pairing,
-                           pairing_source="--pairing or scenarios.toml")
-    except DatasetError as exc:
-        print(f"scenarios edit: {exc}", file=sys.stderr)
-        return 2
-    if not trait.matched:
-        # The editor shows one row per pair; unmatched datasets get their own mode later.
-        print(f"scenarios edit: {trait.name} is an unmatched dataset ({len(trait.positive.lines)} "
-              f"positive, {len(trait.negative.lines)} negative lines; {trait.pairing.reason}); the "
-              "editor opens matched pairs only for now. Test it with `scenarios test --trait "
-              f"{trait_spec}` and check it with `scenarios lint`; if its lines are pairs after all, "
-              "open it with --pairing matched", file=sys.stderr)
-        return 2
-    try:
-        cache = Cache(cfg.resolved_cache_path())
-    except Exception as exc:
-        print(f"scenarios edit: cannot open the result cache at {cfg.resolved_cache_path()}: {exc}",
-              file=sys.stderr)
-        return 2
-    cfg = editor_config(cfg)
-    try:
-        runner = make_runner(cfg, cache, trait.name, trait.definition or "")
-        app = StudioApp(trait, cfg=cfg, runner=runner, cache=cache, refresh=refresh)
-        code = app.run()
-    finally:
-        cache.close()
-    return int(code or 0)
