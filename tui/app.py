@@ -10,7 +10,8 @@ runner's event stream; what to test when (core.scheduler) and what a change on d
 * the watch worker iterates core.watch.watch_trait and posts DiskChanged;
 * one thread worker lints the dataset as opened, then warms the judge up.
 
-Message handlers fold events into the session and schedule a redraw at most every 80 ms.
+Message handlers fold events into the session and schedule a redraw at most every 80 ms (later
+while keys come fast: keys first, see `_redraw`).
 Screens other than the main one are imported when first shown: the first frame needs none of
 them (the edit screen alone brings in Textual's TextArea).
 """

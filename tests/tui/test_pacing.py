@@ -7,7 +7,6 @@ import asyncio
 import os
 
 from core.config import Config
-from tui.app import SETTLE_S
 from tui.runner_thread import FRAME_S, Coalescer, RunnerThread, editor_config
 from tui.widgets.footer import StudioFooter
 
@@ -71,11 +70,12 @@ async def test_the_opening_run_starts_once_the_screen_settles(make_app, judge_en
 
 
 async def test_a_key_before_the_run_starts_keeps_its_message(make_app, judge_env):
+    judge_env.latency_s = 0.5                  # the run outlasts the check below
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "d")
-        await pilot.pause(SETTLE_S + 0.2)
-        assert app.main.message.message.startswith("Cut pair 2")
+        await wait_until(pilot, lambda: app.testing, 10, "the opening run")
+        assert app.main.message.message.startswith("Cut pair 2")   # not the "Testing" note
         await wait_idle(pilot, app)
 
 
