@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_SETUP
     if args.command == "edit":
-        from tui.app import run_editor
+        from tui.run import run_editor
         return run_editor(args.trait, cfg, refresh=args.refresh)
     return cmd_test(args, cfg)
 
@@ -205,9 +205,9 @@ def cmd_test(args: argparse.Namespace, cfg: Config) -> int:
 
     if runner.judge is None and not args.refresh:
         # Fail fast, before paying for generation, unless everything is already judged.
+        cached = runner.cached_results([it.scenario for it in items])
         missing = [it for it in items
-                   if (c := runner.cached_completion(it.scenario)) is None
-                   or runner.cached_score(it.scenario, c.text) is None]
+                   if it.scenario not in cached or cached[it.scenario][1] is None]
         if missing:
             print(f"error: {runner.judge_problem}", file=sys.stderr)
             return EXIT_SETUP

@@ -42,6 +42,7 @@ class Config:
     device: str = "auto"            # local backend: auto / cuda / mps / cpu
     batch_size: int = 64            # prompts decoded together
     retest_batches: RetestBatches = "auto"  # "full-run", "alone" or "auto" (core.batching)
+    cpu_threads: int = 0            # local backend: torch's intra-op threads (0: torch's default)
     modal_app: str = os.environ.get("SCENARIOS_MODAL_APP", DEFAULT_MODAL_APP)
     modal_gpu: str = ""             # empty: the GPU the app was deployed with
     judge_model: str = DEFAULT_JUDGE
@@ -84,6 +85,7 @@ _KEYS = {
     ("model", "max_new_tokens"): "max_new_tokens", ("model", "temperature"): "temperature",
     ("model", "chat_template"): "chat_template", ("model", "device"): "device",
     ("model", "batch_size"): "batch_size", ("model", "retest_batches"): "retest_batches",
+    ("model", "cpu_threads"): "cpu_threads",
     ("modal", "app"): "modal_app", ("modal", "gpu"): "modal_gpu",
     ("judge", "model"): "judge_model", ("judge", "include_scenario"): "judge_sees_scenario",
     ("judge", "concurrency"): "judge_concurrency", ("judge", "max_retries"): "judge_max_retries",
@@ -161,6 +163,8 @@ def validate(cfg: Config, source: str = "config") -> None:
     if cfg.retest_batches not in RETEST_BATCHES:
         raise ConfigError(f"{source}: model.retest_batches must be one of {', '.join(RETEST_BATCHES)}, "
                           f"not '{cfg.retest_batches}'")
+    if cfg.cpu_threads < 0:
+        raise ConfigError(f"{source}: model.cpu_threads must be 0 (torch's default) or more")
     if cfg.pairing not in PAIRINGS:
         raise ConfigError(f"{source}: dataset pairing must be one of {', '.join(PAIRINGS)}, "
                           f"not '{cfg.pairing}'")

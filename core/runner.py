@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, AsyncIterator, Callable, Sequence
+from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 
 from .backend_state import Slot, unconfigured
 from .backends import Backend, BackendSetupError, completion_identity
@@ -103,13 +103,16 @@ class Runner:
         return out
 
     # -- pure-ish helpers the editor uses to show cached state without running anything
-    def cached_completion(self, scenario: str) -> Generated | None:
-        hit = self.cache.get_completion(completion_key(self.identity, scenario))
-        return Generated(hit.text, hit.tokens) if hit else None
-
-    def cached_score(self, scenario: str, completion: str) -> int | None:
-        hit = self.cache.get_score(self._score_key(scenario, completion))
-        return hit.score if hit else None
+    def cached_results(self, scenarios: Iterable[str]) -> dict[str, tuple[Generated, int | None]]:
+        """(completion, score or None) of every scenario with a cached completion, looked up
+        together (what the editor shows as it opens)."""
+        keys = {s: completion_key(self.identity, s) for s in scenarios}
+        hits = self.cache.get_completions(keys.values())
+        done = {s: Generated(hits[k].text, hits[k].tokens) for s, k in keys.items() if k in hits}
+        score_keys = {s: self._score_key(s, g.text) for s, g in done.items()}
+        scores = self.cache.get_scores(score_keys.values())
+        return {s: (g, scores[score_keys[s]].score if score_keys[s] in scores else None)
+                for s, g in done.items()}
 
     def _score_key(self, scenario: str, completion: str) -> str:
         return score_key(self.cfg.judge_model, self.trait, self.definition, completion,

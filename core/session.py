@@ -68,6 +68,7 @@ class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks, C
                         {POSITIVE: trait.positive.newline, NEGATIVE: trait.negative.newline})
         self._init_marks()
         self._init_cowriter()
+        self._init_pairs()
 
     # What the runner's stream said beyond lines (core.stream.RunTally owns it).
     @property

@@ -62,13 +62,16 @@ def pair_problems(pos: LineResult, neg: LineResult, lint: list[Finding],
 
 
 class Pairs:
-    """A Session part: reads the buffers, results and lint; owns nothing."""
+    """A Session part: reads the buffers, results and lint; owns only a memo of the summary."""
 
     thresholds: Thresholds
     n_pairs: int
     matched: bool
     lines: dict[str, list[str]]
+    version: int
 
+    def _init_pairs(self) -> None:
+        self._summary: Optional[tuple[int, Summary]] = None
 
     def pair_info(self, idx: int) -> PairInfo:
         pos, neg = self.result("positive", idx), self.result("negative", idx)
@@ -98,11 +101,19 @@ class Pairs:
         return None
 
     def summary(self) -> Summary:
-        """Pass rates per side; for a matched dataset also the pairs against the target."""
+        """Pass rates per side; for a matched dataset also the pairs against the target. Kept
+        until the buffers or results change (`version`): the status line asks on every redraw,
+        and several times before the first frame."""
+        if self._summary is not None and self._summary[0] == self.version:
+            return self._summary[1]
         if not self.matched:
-            return summarize_sides(
+            out = summarize_sides(
                 [self.result("positive", i) for i in range(len(self.lines["positive"]))],
                 [self.result("negative", i) for i in range(len(self.lines["negative"]))],
                 self.thresholds)
+            self._summary = (self.version, out)
+            return out
         pairs = [(self.result("positive", i), self.result("negative", i)) for i in range(self.n_pairs)]
-        return summarize(pairs, self.thresholds)
+        out = summarize(pairs, self.thresholds)
+        self._summary = (self.version, out)
+        return out

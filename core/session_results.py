@@ -74,21 +74,20 @@ class Results:
         return (side, self.lines[side][idx]) in self.blocked
 
     # -------------------------------------------------------------- filling in
-    def prefill(self, cached_completion: Callable[[str], Any],
-                cached_score: Callable[[str, str], Optional[int]]) -> int:
+    def prefill(self, cached: Callable[[list[str]], dict[str, tuple[Any, Optional[int]]]]) -> int:
         """Fill results from the cache without running anything (the editor opens instantly).
-        Returns how many lines got a score."""
+        `cached` maps scenarios to (completion, score or None) for those it has (one call for
+        the whole dataset: Runner.cached_results). Returns how many lines got a score."""
+        wanted = {(side, text) for side in SIDES for text in self.lines[side]
+                  if not self.has_fresh_result(side, text)}
+        hits = cached(sorted({text for _, text in wanted}))
         scored = 0
-        for side in SIDES:
-            for text in set(self.lines[side]):
-                if self.has_fresh_result(side, text):
-                    continue
-                gen = cached_completion(text)
-                if gen is None:
-                    continue
-                score = cached_score(text, gen.text)
-                self.results[(side, text)] = LineResult(text, gen.text, tuple(gen.tokens), score)
-                scored += score is not None
+        for side, text in wanted:
+            if text not in hits:
+                continue
+            gen, score = hits[text]
+            self.results[(side, text)] = LineResult(text, gen.text, tuple(gen.tokens), score)
+            scored += score is not None
         self._touch()
         return scored
 

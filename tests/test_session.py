@@ -271,7 +271,7 @@ def test_prefill_from_cache_lookups(session):
             self.text, self.tokens = t, tuple(t.split())
 
     comps = {session.text("positive", 0): G("a b c")}
-    n = session.prefill(lambda s: comps.get(s), lambda s, c: 77)
+    n = session.prefill(lambda texts: {t: (comps[t], 77) for t in texts if t in comps})
     assert n == 1
     assert session.result("positive", 0).score == 77
     assert len(session.items_to_test()) == 9

@@ -1,20 +1,23 @@
-"""scenario studio's editor: the Textual app and `run_editor`, which `scenarios edit` calls.
+"""scenario studio's editor: the Textual app (tui.run opens it for `scenarios edit`).
 
 The app talks to core only through the session (core.session), the dataset API and the
 runner's event stream; what to test when (core.scheduler) and what a change on disk means
 (core.session_disk) are decided in core. Background work never touches widgets:
 
-* test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts each
-  event as a RunnerEvent and always a RunFinished at the end (also on error or cancel);
+* test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts the
+  events as RunnerEvents, one message per frame, and always a RunFinished at the end (also on
+  error or cancel);
 * the watch worker iterates core.watch.watch_trait and posts DiskChanged;
 * one thread worker lints the dataset as opened, then warms the judge up.
 
-Message handlers fold events into the session and schedule a redraw at most every 80 ms.
+Message handlers fold events into the session and schedule a redraw at most every 80 ms (later
+while keys come fast: keys first, see `_redraw`).
+Screens other than the main one are imported when first shown: the first frame needs none of
+them (the edit screen alone brings in Textual's TextArea).
 """
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from concurrent.futures import Future
 from functools import partial
@@ -33,7 +36,7 @@ from core.backend_state import unconfigured
 from core.cache import Cache
 from core.config import Config
 from core.events import BackendState, BackendStatus
-from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait, load_trait
+from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait
 from core.redact import redact
 from core.results import build_results, results_dir, write_results
 from core.scheduler import RunPlan, Scheduler
@@ -41,23 +44,20 @@ from core.session import DiskState, Session
 from core.session_disk import DiskOutcome, Settled, settle_conflict, sync_from_disk
 from core.session_lint import LintKey
 from core.runner import Runner
-from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
 from .cowriter import CoWriterActions
-from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
+from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
-from .runner_thread import RunnerThread
-from .screens.conflict import BothScreen, ConflictScreen
-from .screens.help import HelpScreen
+from .runner_thread import Coalescer, RunnerThread
 from .screens.main import MainScreen
-from .screens.quit import QuitScreen
-from .screens.review import ReviewScreen
 from .screens.sides import SidesScreen
 
 REDRAW_S = 0.08
-SETTLE_S = 0.25          # after the first frame, before background work starts
+KEYS_FIRST_S = 0.1       # a redraw for results waits until the keys pause this long ...
+STALE_MAX_S = 0.4        # ... or until the results it shows are this old
+SETTLE_S = 0.25          # after the first frame, before the opening run and background work start
 
 
 class StudioApp(CoWriterActions, App[int]):
@@ -79,18 +79,18 @@ class StudioApp(CoWriterActions, App[int]):
         self.session.lint_enabled = False       # computed after the first frame (see on_ready)
         self.session.lint_deferred = True       # and after the frame that shows an edit
         self.watch_enabled = watch
-        self.autorun = autorun
+        self._opening_run_due = autorun and runner is not None    # started once the screen settles
         self.scheduler = Scheduler()
         self._runner_thread = RunnerThread()
         self._run_future: Optional[Future] = None
         self._redraw_timer: Optional[Timer] = None
+        self._redraw_due = 0.0           # when the pending redraw was asked for
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
-        self.events_seen = 0
         self._announce_done = False
         self.collections = FullCollections()
         if runner is not None:
-            self.session.prefill(runner.cached_completion, runner.cached_score)
+            self.session.prefill(runner.cached_results)
             if refresh:
                 self.session.request_refresh(range(self.session.n_pairs))
             self.prefill_predictions()
@@ -105,10 +105,16 @@ class StudioApp(CoWriterActions, App[int]):
         self.main.say(text, level)
 
     def on_ready(self) -> None:
-        """The first frame is up: say what was opened, start watching and testing."""
+        """The first frame is up: say what was opened, start watching; testing starts once the
+        first screen has settled."""
         if self.collections.take_over():
             self.set_interval(IDLE_S / 2, self.collections.tick, name="full-gc")
         self.set_timer(SETTLE_S, self._start_background)
+        self.say(self._opened_note())
+        if self.watch_enabled:
+            self._watch()
+
+    def _opened_note(self) -> str:
         s = self.session
         cached, lines = s.cached_lines()
         note = f"Opened {s.size}; {cached} of {lines} lines have cached results."
@@ -116,20 +122,23 @@ class StudioApp(CoWriterActions, App[int]):
             note += f" {w}."
         if self.runner is None:
             note += " No backend: editing and review only."
-        self.say(note)
-        if self.watch_enabled:
-            self._watch()
-        if self.autorun:
-            n = self.request_tests()
-            if n:
-                self._announce_done = True
-                self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
+        return note
 
     def _start_background(self) -> None:
-        """Once the first screen has settled (the footer and focus set up, the first layouts):
-        the first keys would otherwise wait on it and on them at once."""
-        if not self._watch_stop.is_set():
-            self._in_background(self.session.lint_key())
+        """Once the first screen has settled (the footer and focus set up, the first layouts),
+        start testing and the background thread: the first keys would otherwise wait on the
+        settling, the first results and the thread at once."""
+        if self._watch_stop.is_set():
+            return
+        if self._opening_run_due:
+            self._opening_run_due = False
+            n = self.request_tests()
+            note = self._opened_note()
+            if n:
+                self._announce_done = True
+                if self.main.message.message == note:      # a key said nothing newer meanwhile
+                    self.say(note + f" Testing {n} line{'s' if n != 1 else ''}…")
+        self._in_background(self.session.lint_key())
 
     @work(thread=True, exclusive=True, group="background", exit_on_error=False)
     def _in_background(self, key: LintKey) -> None:
@@ -172,8 +181,8 @@ class StudioApp(CoWriterActions, App[int]):
 
     @property
     def busy(self) -> bool:
-        """A run in flight or queued."""
-        return self.scheduler.testing or self.scheduler.queued
+        """A run in flight or queued (the opening run counts from the start)."""
+        return self.scheduler.testing or self.scheduler.queued or self._opening_run_due
 
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
         """Start a run for whatever has no result yet (queued behind a run in flight).
@@ -193,26 +202,30 @@ class StudioApp(CoWriterActions, App[int]):
         """Runs on the runner's loop (tui.runner_thread), never on the editor's."""
         error: Optional[str] = None
         cancelled = False
+        out = Coalescer(lambda events: self.post_message(RunnerEvents(events, plan.token, plan.epoch)))
         try:
             for batch, refresh in ((plan.refresh_items, True), (plan.items, False)):
                 if batch:
                     async for event in self.runner.run(batch, refresh=refresh, dataset=plan.dataset):
-                        self.post_message(RunnerEvent(event, plan.token, plan.epoch))
+                        out.add(event)
         except asyncio.CancelledError:
             cancelled = True
             raise
         except Exception as exc:          # a bug or a backend blowing up: a status, not a crash
             error = redact(f"{type(exc).__name__}: {exc}")
         finally:
+            out.flush()
             self.post_message(RunFinished(plan.token, error, cancelled))
 
-    def on_runner_event(self, message: RunnerEvent) -> None:
-        self.events_seen += 1
-        if self.session.apply_event(message.event, message.epoch):
-            ev = message.event
-            if isinstance(ev, BackendStatus) and ev.state == BackendState.READY \
-                    and ev.backend == "local":
-                freeze_now()      # a model just loaded: its objects live as long as the process
+    def on_runner_events(self, message: RunnerEvents) -> None:
+        changed = False
+        for ev in message.events:
+            if self.session.apply_event(ev, message.epoch):
+                changed = True
+                if isinstance(ev, BackendStatus) and ev.state == BackendState.READY \
+                        and ev.backend == "local":
+                    freeze_now()      # a model just loaded: its objects live as long as the process
+        if changed:
             self.schedule_redraw()
 
     def on_run_finished(self, message: RunFinished) -> None:
@@ -245,14 +258,28 @@ class StudioApp(CoWriterActions, App[int]):
 
     def schedule_redraw(self) -> None:
         if self._redraw_timer is None:
+            self._redraw_due = time.monotonic()
             self._redraw_timer = self.set_timer(REDRAW_S, self._redraw)
 
     def _redraw(self) -> None:
+        """Keys first: a key's own frame shows its effect, and a redraw for results that runs
+        when a key arrives makes that key wait for it (~10 ms of work and a frame on two busy
+        cores). So while keys come in quick succession, results are drawn at most every
+        STALE_MAX_S instead of every REDRAW_S (12 a second, which keys kept landing on)."""
+        now = time.monotonic()
+        since_key = now - self.collections.last_key
+        if since_key < KEYS_FIRST_S and now - self._redraw_due < STALE_MAX_S:
+            self._redraw_timer = self.set_timer(KEYS_FIRST_S - since_key, self._redraw)
+            return
         self._redraw_timer = None
+        if self._watch_stop.is_set() or not self.main.is_attached:
+            return                  # closing: the screen's widgets may be gone already
         self.main.refresh_view()
         screen = self.screen
-        if isinstance(screen, ReviewScreen):
-            screen.refresh_all()
+        if screen is not self.main:
+            from .screens.review import ReviewScreen
+            if isinstance(screen, ReviewScreen):
+                screen.refresh_all()
 
     # ---------------------------------------------------------------- saving
     def save(self) -> bool:
@@ -329,6 +356,7 @@ class StudioApp(CoWriterActions, App[int]):
             return
         self._conflict_open = True
         files = self.session.changed_files(state)
+        from .screens.conflict import ConflictScreen
         self.say("Conflict: the files changed on disk and you have unsaved edits.", "warning")
 
         def decided(choice: Optional[str]) -> None:
@@ -361,6 +389,7 @@ class StudioApp(CoWriterActions, App[int]):
         if last is None:
             self.say("No conflict so far in this session.")
             return
+        from .screens.conflict import BothScreen
 
         def chosen(choice: Optional[str]) -> None:
             if choice not in ("mine", "theirs"):
@@ -393,6 +422,8 @@ class StudioApp(CoWriterActions, App[int]):
     # ---------------------------------------------------------------- help, palette, quit
     def action_help(self) -> None:
         """Keys from the same lists the bindings are made of (tui.actions), plus the legend."""
+        from .screens.help import HelpScreen
+
         def rows(actions: Iterable[StudioAction]) -> list[tuple[str, str]]:
             return [(", ".join(self.get_key_display(Binding(k.strip(), a.action))
                                for k in a.keys.split(",")), a.help)
@@ -413,6 +444,7 @@ class StudioApp(CoWriterActions, App[int]):
         if not s.dirty:
             self.exit(0)
             return
+        from .screens.quit import QuitScreen
         detail = (f"{POSITIVE} and {NEGATIVE} have unsaved changes: "
                   f"{s.describe_changes() or 'edits'}.")
 
@@ -445,26 +477,3 @@ class StudioApp(CoWriterActions, App[int]):
             except Exception:
                 pass
         self._runner_thread.stop()
-
-
-def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
-    """Open the editor on `category/trait` or a folder. Returns the exit code (2: bad dataset)."""
-    try:
-        trait = load_trait(trait_spec, check_steering=False, pairing=cfg.pairing,
-                           pairing_source="--pairing or scenarios.toml")
-    except DatasetError as exc:
-        print(f"scenarios edit: {exc}", file=sys.stderr)
-        return 2
-    try:
-        cache = Cache(cfg.resolved_cache_path())
-    except Exception as exc:
-        print(f"scenarios edit: cannot open the result cache at {cfg.resolved_cache_path()}: {exc}",
-              file=sys.stderr)
-        return 2
-    try:
-        runner = make_runner(cfg, cache, trait.name, trait.definition or "")
-        app = StudioApp(trait, cfg=cfg, runner=runner, cache=cache, refresh=refresh)
-        code = app.run()
-    finally:
-        cache.close()
-    return int(code or 0)

@@ -14,10 +14,11 @@ from core.session_lint import LintKey, LintResult
 
 
 @dataclass
-class RunnerEvent(Message):
-    """One event of the runner's stream, with the run it belongs to and the rubric epoch that
-    run started under."""
-    event: Event
+class RunnerEvents(Message):
+    """Events of the runner's stream, in order, with the run they belong to and the rubric
+    epoch that run started under. One message carries what arrived within one frame
+    (tui.runner_thread.Coalescer): the editor's loop wakes once per batch, not once per event."""
+    events: tuple[Event, ...]
     token: int
     epoch: int
 

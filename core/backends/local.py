@@ -88,6 +88,11 @@ class LocalBackend:
         assert self._loaded is not None
         model, tokenizer = self._loaded
         with self._lock:
+            if self.cfg.cpu_threads:
+                # torch keeps a thread count per thread (a thread takes the last one set when it
+                # first uses torch): set it in the thread that runs this batch
+                import torch
+                torch.set_num_threads(self.cfg.cpu_threads)
             return generate_greedy(model, tokenizer, list(prompts),
                                    max_new_tokens=self.cfg.max_new_tokens,
                                    batch_size=self.cfg.batch_size,

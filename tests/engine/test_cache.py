@@ -278,3 +278,37 @@ async def test_an_edit_that_keeps_the_completion_costs_no_judge_call(tmp_path, j
     assert backend.prompts == [edited[0]] and judged == 0
     assert {e.score for e in of_type(events, ScoreReady)} == {of_type(events, ScoreReady)[0].score}
     cache.close()
+
+
+def test_many_keys_are_looked_up_together(tmp_path):
+    from core.cache import CHUNK
+    c = Cache(tmp_path / "many.sqlite3")
+    n = 2 * CHUNK + 7                      # more than one query's worth of bound parameters
+    for i in range(0, n, 2):
+        c.put_completion(f"c{i}", "m", f"p{i}", f" t{i}", (" t", f"{i}"))
+        c.put_score(f"s{i}", "judge", i % 101, 10, 2)
+    keys = [f"c{i}" for i in range(n)] + ["c0"]        # a repeated key is looked up once
+    hits = c.get_completions(keys)
+    assert set(hits) == {f"c{i}" for i in range(0, n, 2)}
+    assert hits[f"c{n - 1}"].tokens == (" t", f"{n - 1}") and hits["c4"].text == " t4"
+    scores = c.get_scores(f"s{i}" for i in range(n))
+    assert len(scores) == len(range(0, n, 2)) and scores["s202"].score == 202 % 101
+    assert c.get_completions([]) == {} and c.get_scores(["nope"]) == {}
+    c.close()
+
+
+async def test_cached_results_pair_each_completion_with_its_score(setup):
+    await setup.run()
+    runner = Runner(setup.cfg, setup.cache, trait="cat/t", definition=DEFINITION,
+                    backend=None, judge=None)
+    scenarios = setup.pos + setup.neg
+    got = runner.cached_results(scenarios + ["never tested"])
+    assert set(got) == set(scenarios)
+    for s in scenarios:
+        gen, score = got[s]
+        assert gen.text == setup.cache.get_completion(completion_key(runner.identity, s)).text
+        assert score == setup.cache.get_score(score_key(setup.cfg.judge_model, "cat/t", DEFINITION,
+                                                        gen.text, None)).score
+    other = Runner(setup.cfg, setup.cache, trait="cat/t", definition=DEFINITION + " changed",
+                   backend=None, judge=None)
+    assert all(score is None for _, score in other.cached_results(scenarios).values())

@@ -20,6 +20,7 @@ max_new_tokens = 24
 temperature = 0
 chat_template = true
 batch_size = 8
+cpu_threads = 3
 [modal]
 gpu = "A100-80GB"
 [judge]
@@ -37,7 +38,7 @@ path = "/tmp/x.sqlite3"
 """, "t.toml")
     assert (cfg.model, cfg.backend, cfg.max_new_tokens, cfg.temperature) == ("some/model", "modal", 24, 0.0)
     assert isinstance(cfg.temperature, float)
-    assert cfg.chat_template and cfg.judge_sees_scenario and cfg.batch_size == 8
+    assert cfg.chat_template and cfg.judge_sees_scenario and cfg.batch_size == 8 and cfg.cpu_threads == 3
     assert (cfg.modal_gpu, cfg.judge_model, cfg.judge_concurrency, cfg.judge_timeout_s) == \
         ("A100-80GB", "claude-sonnet-4-5", 4, 12.5)
     assert cfg.thresholds.positive == 70 and cfg.thresholds.negative == 30 and cfg.pairs_target == 60
@@ -58,6 +59,7 @@ path = "/tmp/x.sqlite3"
     ("[thresholds]\npositive = 120\n", "between 0 and 100"),
     ("[model]\nmax_new_tokens = 0\n", "at least 1"),
     ("[judge]\nconcurrency = 0\n", "at least 1"),
+    ("[model]\ncpu_threads = -1\n", "cpu_threads must be 0"),
     ("[model\n", "t.toml"),
 ])
 def test_bad_config_is_refused_with_its_name(text, words):

@@ -57,3 +57,22 @@ async def test_bad_model_folder_is_a_setup_error(tmp_path, layout):
     assert str(folder) in msg and "--model" in msg and "\n" not in msg
     if layout == "missing":
         assert "no such folder" in msg
+
+
+async def test_cpu_threads_sets_torchs_threads_where_the_batch_runs(tiny_model, monkeypatch):
+    import torch
+    seen: list[int] = []
+    real = local_mod.generate_greedy
+
+    def spy(*a, **k):
+        seen.append(torch.get_num_threads())
+        return real(*a, **k)
+
+    monkeypatch.setattr(local_mod, "generate_greedy", spy)
+    before = torch.get_num_threads()
+    try:
+        backend = LocalBackend(cfg_for(tiny_model, cpu_threads=1))
+        out = await backend.generate(PROMPTS[:2])
+        assert seen == [1] and len(out) == 2
+    finally:
+        torch.set_num_threads(before)        # threads that start later keep torch's default

@@ -10,7 +10,7 @@ from pathlib import Path
 from core.events import CompletionReady, ScoreReady
 from core.session import EXPLAIN, EXPRESS
 from tui.app import StudioApp
-from tui.messages import RunnerEvent
+from tui.messages import RunnerEvents
 from tui.screens.conflict import BothScreen, ConflictScreen
 from tui.screens.edit import EditScreen, LineArea
 from tui.screens.help import HelpScreen
@@ -48,7 +48,7 @@ async def test_completions_and_scores_stream_into_rows(make_app, judge_env, back
         summary = s.summary()
         assert summary.positive.pending == 0 and summary.negative.pending == 0
         assert summary.positive.errors == 0
-        events = [m.event for m in seen if isinstance(m, RunnerEvent)]
+        events = [e for m in seen if isinstance(m, RunnerEvents) for e in m.events]
         assert any(isinstance(e, CompletionReady) and not e.cached for e in events)
         assert any(isinstance(e, ScoreReady) and not e.cached for e in events)
         # every unique prompt went to the backend once
@@ -358,11 +358,8 @@ class BrokenRunner:
         self.backend, self.judge = real.backend, real.judge
         self.cache, self.rubric, self.setup_status = real.cache, real.rubric, real.setup_status
 
-    def cached_completion(self, s):
-        return None
-
-    def cached_score(self, s, c):
-        return None
+    def cached_results(self, scenarios):
+        return {}
 
     async def run(self, items, refresh=False, dataset=None):
         async for ev in self.real.run(items[:2], refresh=refresh, dataset=dataset):

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from core.session import Conflict, Snapshot, diff_lines, diff_pairs
 from core.session_sides import size_words
 
 from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean
+from ..widgets.footer import StudioFooter
 
 
 def _size(snap: Snapshot, matched: bool) -> str:
@@ -184,7 +185,7 @@ class BothScreen(Screen[Optional[str]]):
         yield Label(what, id="both-title")
         with VerticalScroll(id="both-scroll"):
             yield Static(id="both-body")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         """The body is built once the screen has its styles: the versions' colours are its."""

@@ -7,7 +7,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
-from textual.widgets import Footer
 
 from core.backend_state import blockers
 from core.session import EditError
@@ -15,9 +14,9 @@ from core.session import EditError
 from ..actions import EDITOR, PROPOSALS, REVIEW, SUGGEST, TABLE, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
+from ..widgets.footer import StudioFooter
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar
-from .edit import EditScreen
 from .editor_base import EditorScreen
 
 
@@ -44,7 +43,7 @@ class MainScreen(EditorScreen):
                 yield PairTable(session, id="pairs")
                 yield MessageLine(id="message")
             yield DetailPanel(id="detail")
-        yield Footer(show_command_palette=False, compact=True)
+        yield StudioFooter(show_command_palette=False, compact=True)
 
     # ---------------------------------------------------------------- widgets
     @property
@@ -118,6 +117,7 @@ class MainScreen(EditorScreen):
             return
         side = self.table.side
         session = self.studio.session
+        from .edit import EditScreen
 
         def done(values: Optional[list[str]]) -> None:
             if not values:
@@ -142,6 +142,7 @@ class MainScreen(EditorScreen):
         session = self.studio.session
         row = self.table.current_row
         after = -1 if row is None else row
+        from .edit import EditScreen
 
         def done(values: Optional[list[str]]) -> None:
             if not values:

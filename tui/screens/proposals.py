@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from core.cowriter import Proposal
 from core.session_cowriter import PairKey, predicted_verdict
@@ -19,6 +19,7 @@ from core.session_cowriter import PairKey, predicted_verdict
 from ..actions import PROPOSALS, bindings
 from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean
+from ..widgets.footer import StudioFooter
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -80,7 +81,7 @@ class ProposalsScreen(Screen[Optional[int]]):
     def compose(self) -> ComposeResult:
         yield Static(id="proposals-head")
         yield VerticalScroll(id="proposals-scroll")
-        yield Footer()
+        yield StudioFooter()
 
     async def on_mount(self) -> None:
         await self.rebuild()

@@ -16,13 +16,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from core.session import EXPLAIN, EXPRESS
 from core.verdicts import first_pieces
 
 from ..actions import REVIEW, bindings
 from ..render import clean, completion_text, fit_end, fit_start
+from ..widgets.footer import StudioFooter
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -175,7 +176,7 @@ class ReviewScreen(Screen):
         yield Static(id="review-head")
         yield ReviewList(self.session, id="review-list")
         yield Static(id="review-detail")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         lst = self.query_one(ReviewList)

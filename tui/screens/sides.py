@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Footer
 
 from core.backend_state import blockers
 from core.events import SIDES
@@ -23,9 +22,9 @@ from core.session import EditError, Operation
 from ..actions import SIDE_TABLE, SIDES_EDITOR, SIDES_REVIEW, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
+from ..widgets.footer import StudioFooter
 from ..widgets.side_table import SideHeader, SideTable
 from ..widgets.status import MessageLine, StatusBar
-from .edit import EditScreen
 from .editor_base import EditorScreen
 from .main import legend
 
@@ -55,7 +54,7 @@ class SidesScreen(EditorScreen):
                             yield SideTable(session, side, id=f"side-{side}")
                 yield MessageLine(id="message")
             yield DetailPanel(id="detail")
-        yield Footer(show_command_palette=False, compact=True)
+        yield StudioFooter(show_command_palette=False, compact=True)
 
     # ---------------------------------------------------------------- widgets
     def pane(self, side: str) -> SideTable:
@@ -174,6 +173,7 @@ class SidesScreen(EditorScreen):
             self.say(f"Edited {side} line {row + 1}" + ("; testing it now." if n else ".")
                      + " ctrl+s saves.")
 
+        from .edit import EditScreen
         self.app.push_screen(EditScreen(f"Edit {side} line {row + 1}",
                                         [(side, session.text(side, row))]), done)
 
@@ -196,6 +196,7 @@ class SidesScreen(EditorScreen):
             self.say(f"Added {side} line {op.cursor_after + 1}; testing it now. ctrl+s saves.")
 
         title = f"New {side} line after line {after + 1}" if after >= 0 else f"New {side} line"
+        from .edit import EditScreen
         self.app.push_screen(EditScreen(title, [(side, "")],
                                         f"Unmatched dataset: the line joins the {side} side only."),
                              done)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from core.cowriter import DiffOp, Suggestion, word_diff
 from core.session_cowriter import PairKey
@@ -17,6 +17,7 @@ from core.session_cowriter import PairKey
 from ..actions import SUGGEST, bindings
 from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean
+from ..widgets.footer import StudioFooter
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -70,7 +71,7 @@ class SuggestScreen(Screen[Optional[int]]):
         yield Static(id="suggest-head")
         with VerticalScroll(id="suggest-scroll"):
             yield Static(id="suggest-body")
-        yield Footer()
+        yield StudioFooter()
 
     def on_mount(self) -> None:
         colour = colour_of(self)
