@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable, Sequence
 
+from .activations import Activations, CaptureSettings, capture_settings
 from .backend_state import Slot, unconfigured
 from .backends import Backend, BackendSetupError, completion_identity
 from .cache import Cache, content_key
@@ -33,6 +34,11 @@ class Item:
 
 def completion_key(identity: dict[str, Any], prompt: str) -> str:
     return content_key("completion", identity, prompt)
+
+
+def activations_key(completion_key_: str, capture: CaptureSettings) -> str:
+    """A completion's captured hidden states: its key plus what was captured and how."""
+    return content_key("activations", completion_key_, capture.identity())
 
 
 def score_key(judge_model: str, trait: str, definition: str, completion: str,
@@ -84,6 +90,10 @@ class Runner:
         self.judge_problem = judge_problem
         self._run_ids = 0
         self.identity = completion_identity(cfg)
+        self.capture = capture_settings(cfg)   # None: vectors off
+        # A cached completion without its activations is generated again (the same tokens, now
+        # with the hidden states) only by a backend that captures; otherwise it is used as is.
+        self.must_capture = self.capture is not None and backend is not None and backend.captures
 
     @property
     def definition(self) -> str:
@@ -103,8 +113,12 @@ class Runner:
 
     # -- pure-ish helpers the editor uses to show cached state without running anything
     def cached_completion(self, scenario: str) -> Generated | None:
-        hit = self.cache.get_completion(completion_key(self.identity, scenario))
-        return Generated(hit.text, hit.tokens) if hit else None
+        key = completion_key(self.identity, scenario)
+        hit = self.cache.get_completion(key)
+        return Generated(hit.text, hit.tokens, self._cached_activations(key)) if hit else None
+
+    def _cached_activations(self, key: str) -> Activations | None:
+        return self.cache.get_activations(activations_key(key, self.capture)) if self.capture else None
 
     def cached_score(self, scenario: str, completion: str) -> int | None:
         hit = self.cache.get_score(self._score_key(scenario, completion))
@@ -171,12 +185,15 @@ class Runner:
             to_generate: dict[str, list[Item]] = {}
             to_judge: list[tuple[Item, str]] = []
             for item in items:
-                hit = None if refresh else self.cache.get_completion(completion_key(self.identity, item.scenario))
-                if hit is None:
+                key = completion_key(self.identity, item.scenario)
+                hit = None if refresh else self.cache.get_completion(key)
+                acts = self._cached_activations(key) if hit is not None else None
+                if hit is None or (acts is None and self.must_capture):
                     to_generate.setdefault(item.scenario, []).append(item)
                     continue
                 stats.cached_completions += 1
-                emit(CompletionReady(run_id, item.side, item.idx, item.scenario, hit.text, hit.tokens, True))
+                emit(CompletionReady(run_id, item.side, item.idx, item.scenario, hit.text, hit.tokens, True,
+                                     acts))
                 cached = None if refresh else self.cache.get_score(self._score_key(item.scenario, hit.text))
                 if cached is not None:
                     stats.cached_scores += 1
@@ -256,7 +273,7 @@ class Runner:
                                        f"generation failed: {type(result).__name__}: {str(result)[:200]}"))
                         continue
                     emit(CompletionReady(run_id, item.side, item.idx, item.scenario, result.text,
-                                         result.tokens, False))
+                                         result.tokens, False, result.activations))
                     judge_later(item, result.text)
 
     async def _generate_chunk(self, chunk: list[str], stats: RunStats) -> list[Generated | Exception]:
@@ -285,8 +302,10 @@ class Runner:
                     results.append(one)
         for prompt, result in zip(chunk, results):
             if not isinstance(result, Exception):
-                self.cache.put_completion(completion_key(self.identity, prompt), self.cfg.model, prompt,
-                                          result.text, result.tokens)
+                key = completion_key(self.identity, prompt)
+                self.cache.put_completion(key, self.cfg.model, prompt, result.text, result.tokens)
+                if self.capture is not None and result.activations is not None:
+                    self.cache.put_activations(activations_key(key, self.capture), result.activations)
         return results
 
     async def _judge_one(self, run_id: int, item: Item, completion: str, stats: RunStats,
