@@ -9,7 +9,8 @@ drive it directly. `Session` is a facade over one part per concern, each in its 
 * core.session_pairs: verdicts and typed problems per pair, navigation, the summary;
 * core.session_lint: core.lint findings of the unsaved buffers, memoised by content;
 * core.session_disk: saving, reading the disk, reloads and conflicts (and the decisions);
-* core.session_marks: first-token review marks.
+* core.session_marks: first-token review marks;
+* core.session_vectors: the vector preview of the current results (core.vectors).
 
 The rubric is a core.rubric.Rubric shared with the runner: one holder, so a changed
 definition.txt reaches the judge and the stale marks at once.
@@ -29,6 +30,7 @@ from .session_lint import LintFn, LintMemo
 from .session_marks import EXPLAIN, EXPRESS, MARKS, ReviewMarks
 from .session_pairs import PairInfo, Pairs, Problem
 from .session_results import Key, Results
+from .session_vectors import Vectors
 from .stream import RunTally
 from .verdicts import Thresholds
 
@@ -36,7 +38,7 @@ __all__ = ["Session", "EditError", "Operation", "PairDiff", "Snapshot", "clean_l
            "Conflict", "DiskState", "EXPLAIN", "EXPRESS", "MARKS", "PairInfo", "Problem", "Key"]
 
 
-class Session(Buffers, Results, Pairs, LintMemo, DiskSync, ReviewMarks):
+class Session(Buffers, Results, Pairs, LintMemo, DiskSync, ReviewMarks, Vectors):
     """One open trait in the editor."""
 
     def __init__(self, trait: Trait, *, thresholds: Thresholds = Thresholds(),
@@ -56,6 +58,7 @@ class Session(Buffers, Results, Pairs, LintMemo, DiskSync, ReviewMarks):
                                            NEGATIVE: trait.negative.digest},
                         {POSITIVE: trait.positive.newline, NEGATIVE: trait.negative.newline})
         self._init_marks()
+        self._init_vectors()
 
     # What the runner's stream said beyond lines (core.stream.RunTally owns it).
     @property

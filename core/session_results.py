@@ -87,7 +87,8 @@ class Results:
                 if gen is None:
                     continue
                 score = cached_score(text, gen.text)
-                self.results[(side, text)] = LineResult(text, gen.text, tuple(gen.tokens), score)
+                self.results[(side, text)] = LineResult(text, gen.text, tuple(gen.tokens), score,
+                                                        activations=gen.activations)
                 scored += score is not None
         self._touch()
         return scored

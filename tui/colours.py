@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 COLOUR_CLASSES = frozenset({
     "studio--pass", "studio--fail", "studio--warn", "studio--error", "studio--error-text",
-    "studio--mark", "studio--busy", "studio--ok", "studio--caution", "studio--problem",
+    "studio--mark", "studio--busy", "studio--ok", "studio--caution", "studio--problem", "studio--vector",
 })
 
 Colour = Callable[[str], Style]

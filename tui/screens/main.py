@@ -275,4 +275,7 @@ def legend(colour: Colour) -> Text:
         ", their boundaries marked │\n",
         "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
         "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
+        "  vector preview: ", ("vec L16 92% d 2.1", colour("vector")),
+        " the best layer's held-out accuracy and effect size;\n",
+        "  ", ("↯", colour("vector")), " after a line number: the line projects to the other side's side\n",
     )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SIDES = ("positive", "negative")
 MARKER_W = 3
+WRONG_WAY = "↯"        # after the line number: the line pulls the trait vector the wrong way
 
 
 def pane_layout(width: int, n_rows: int) -> dict[str, int]:
@@ -76,7 +77,7 @@ class PairTable(ScrollView, can_focus=True):
         "pair-table--pass", "pair-table--fail", "pair-table--ambiguous", "pair-table--error",
         "pair-table--pending", "pair-table--stale", "pair-table--cursor",
         "pair-table--cursor-side", "pair-table--lineno", "pair-table--mismatch",
-        "pair-table--identical", "pair-table--lint", "pair-table--sep",
+        "pair-table--identical", "pair-table--lint", "pair-table--sep", "pair-table--wrong-way",
     }
 
     BINDINGS = bindings(TABLE)
@@ -162,7 +163,8 @@ class PairTable(ScrollView, can_focus=True):
         return base + (row, s.text("positive", row), s.text("negative", row),
                        p.completion, p.score, p.error, p.stale, n.completion, n.score, n.error,
                        n.stale, info.verdicts, info.problems, info.identical,
-                       s.is_inflight("positive", row), s.is_inflight("negative", row)), info
+                       s.is_inflight("positive", row), s.is_inflight("negative", row),
+                       s.wrong_way("positive", row), s.wrong_way("negative", row)), info
 
     def refresh_changed(self) -> int:
         """Repaint only the visible lines whose state differs from what was last drawn there
@@ -283,7 +285,13 @@ class PairTable(ScrollView, can_focus=True):
         vstyle = self._style(verdict)
         inflight = self.session.is_inflight(side, row)
         text_style = style + (vstyle if verdict in ("pending", "stale") else Style())
-        num = f"{row + 1:>{lay['num']}} "
+        num = f"{row + 1:>{lay['num']}}"
+        # The vector preview: this line projects to the other side of the best layer's threshold.
+        if self.session.wrong_way(side, row):
+            lineno = [Segment(num, style + self._style("lineno")),
+                      Segment(WRONG_WAY, style + self._style("wrong-way"))]
+        else:
+            lineno = [Segment(num + " ", style + self._style("lineno"))]
         ending = fit_end(self.session.text(side, row), lay["ending"])
         if r.error is not None and not r.stale:
             tok = fit_start("! " + r.error, lay["tokens"])
@@ -293,7 +301,7 @@ class PairTable(ScrollView, can_focus=True):
             tok = fit_start("testing…" if inflight else "", lay["tokens"])
         score = score_cell(r.score, verdict, inflight)
         segs = [
-            Segment(num, style + self._style("lineno")),
+            *lineno,
             Segment(ending, text_style),
             Segment(" ", style),
             Segment(tok, style + vstyle),
