@@ -11,7 +11,9 @@ both alike; the result is the median of the per-repetition ratios on/off. On the
 runs one thread and the clock is that thread's CPU time (`time.thread_time`): on a machine
 shared with other jobs, wall time swings by several times between repetitions, CPU time does
 not. On a GPU the clock is wall time around a synchronised call. Also checked: the
-completions are identical with capture on and off, and the captured bytes per line.
+completions are identical with capture on and off, and the captured bytes per line. As
+context, what the editor pays to recompute the preview (`core.vectors.vector_report`, warm,
+median of 7) for 72 and 300 pairs of Llama-3.1-8B-sized states (5 layers x 4096, random).
 
 CPU workload: 64 synthetic scenario lines (bench/common.synth_pairs), 32 new tokens, one
 batch. GPU workload: the same model shape and word-level tokenizer as bench/gpu_generate.py,
@@ -54,6 +56,28 @@ def setup_gpu(n: int, seed: int) -> tuple[Any, Any, list[str], str]:
     specials = {LLAMA_8B["bos_token_id"], LLAMA_8B["eos_token_id"]}
     prompts = make_prompts(n, 40, 56, LLAMA_8B["vocab_size"], specials, seed)
     return model, tok, prompts, f"Llama-3.1-8B shape, random bf16 weights, {torch.cuda.get_device_name()}"
+
+
+def report_ms(pairs: int, seed: int = 0) -> float:
+    import numpy as np
+
+    from core.activations import Activations
+    from core.vectors import vector_report
+    from core.verdicts import LineResult
+    rng = np.random.default_rng(seed)
+    layers = (8, 12, 16, 20, 24)
+
+    def line(score: int) -> LineResult:
+        return LineResult("s", "c", (), score,
+                          activations=Activations.from_array(layers, "response[:5]", rng.normal(size=(5, 4096))))
+    pos, neg = [line(90) for _ in range(pairs)], [line(10) for _ in range(pairs)]
+    vector_report(pos, neg)                      # converts each line's float16 once
+    times = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        vector_report(pos, neg)
+        times.append(time.perf_counter() - t0)
+    return round(1000 * statistics.median(times), 1)
 
 
 def main() -> None:
@@ -117,6 +141,7 @@ def main() -> None:
         "target_overhead": TARGET_OVERHEAD, "identical_completions": same,
         "bytes_per_line": per_line, "bytes_per_layer_per_line": hidden * 2,
         "bytes_per_1000_lines": per_line * 1000,
+        "editor_report_ms_8b_states": {"72 pairs": report_ms(72), "300 pairs": report_ms(300)},
     }, ok)
 
 

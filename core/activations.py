@@ -14,6 +14,7 @@ into the activations' cache key next to the completion key. torch is imported by
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Optional, Sequence
@@ -92,9 +93,17 @@ class Activations:
     def empty(self) -> bool:
         return self.dim == 0
 
-    def array(self) -> "np.ndarray":
+    @functools.cached_property
+    def _floats(self) -> "np.ndarray":
         import numpy as np
-        return np.frombuffer(self.data, dtype=np.float16).reshape(len(self.layers), self.dim).astype(np.float32)
+        arr = np.frombuffer(self.data, dtype=np.float16).reshape(len(self.layers), self.dim).astype(np.float32)
+        arr.flags.writeable = False
+        return arr
+
+    def array(self) -> "np.ndarray":
+        """float32, layers x dim, read-only. Converted once per object: float16 conversion is
+        slow on CPUs without F16C, and the editor asks again after every change."""
+        return self._floats
 
     def layer(self, layer: int) -> "np.ndarray":
         return self.array()[self.layers.index(layer)]

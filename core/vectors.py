@@ -77,15 +77,24 @@ def direction(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, float]:
 def held_out_projections(pos: np.ndarray, neg: np.ndarray,
                          folds: int = FOLDS) -> tuple[np.ndarray, np.ndarray]:
     """Each line projected on the vector of the folds it is not in, minus that vector's
-    threshold. Needs at least MIN_LINES lines per side."""
+    threshold. Needs at least MIN_LINES lines per side. All folds at once (the editor
+    recomputes this while results stream in): fold f is every k-th line from f, a strided view,
+    so its training means are the side's total minus the fold's sum; the products are
+    elementwise, not BLAS calls, whose thread start-up costs more than these small sizes."""
     k = min(folds, len(pos), len(neg))
+
+    def train_means(x: np.ndarray) -> np.ndarray:
+        fold_sums = np.stack([x[f::k].sum(axis=0) for f in range(k)])               # k x dim
+        counts = np.array([len(range(f, len(x), k)) for f in range(k)])
+        return (x.sum(axis=0)[None, :] - fold_sums) / (len(x) - counts)[:, None]
+
+    mp, mn = train_means(pos), train_means(neg)
+    diff = mp - mn
+    norms = np.sqrt((diff * diff).sum(axis=1))
+    units = np.divide(diff, norms[:, None], out=np.zeros_like(diff), where=norms[:, None] > 0)
+    thr = ((mp * units).sum(axis=1) + (mn * units).sum(axis=1)) / 2
     fp, fn = np.arange(len(pos)) % k, np.arange(len(neg)) % k
-    out_p, out_n = np.empty(len(pos)), np.empty(len(neg))
-    for f in range(k):
-        unit, thr = direction(pos[fp != f], neg[fn != f])
-        out_p[fp == f] = pos[fp == f] @ unit - thr
-        out_n[fn == f] = neg[fn == f] @ unit - thr
-    return out_p, out_n
+    return (pos * units[fp]).sum(axis=1) - thr[fp], (neg * units[fn]).sum(axis=1) - thr[fn]
 
 
 def cohens_d(a: np.ndarray, b: np.ndarray) -> Optional[float]:
@@ -137,16 +146,20 @@ def vector_report(positive: Sequence[LineResult], negative: Sequence[LineResult]
         return VectorReport(first.position, (), None, used,
                             note=f"the vector needs {MIN_LINES} {what} with hidden states "
                                  f"({min(used)} so far)")
-    pos = np.stack([positive[i].activations.array() for i in train_p])    # lines x layers x dim
-    neg = np.stack([negative[i].activations.array() for i in train_n])
-    stats = tuple(layer_stats(layer, pos[:, j], neg[:, j], folds) for j, layer in enumerate(first.layers))
+    pos = np.stack([positive[i].activations.array() for i in train_p], axis=1)   # layers x lines x dim
+    neg = np.stack([negative[i].activations.array() for i in train_n], axis=1)
+    stats = tuple(layer_stats(layer, pos[j], neg[j], folds) for j, layer in enumerate(first.layers))
     best = best_of(stats)
     j = first.layers.index(best)
-    unit, thr = direction(pos[:, j], neg[:, j])
+    unit, thr = direction(pos[j], neg[j])
 
     def project(rows: Sequence[LineResult]) -> tuple[Optional[float], ...]:
-        return tuple(float(r.activations.array()[j] @ unit - thr) if _usable(r, shape) else None
-                     for r in rows)
+        use = [i for i, r in enumerate(rows) if _usable(r, shape)]
+        got = ((np.stack([rows[i].activations.array()[j] for i in use]) * unit).sum(axis=1) - thr) if use else []
+        out: list[Optional[float]] = [None] * len(rows)
+        for i, value in zip(use, got):
+            out[i] = float(value)
+        return tuple(out)
 
     return VectorReport(first.position, stats, best, used,
                         {"positive": project(positive), "negative": project(negative)})

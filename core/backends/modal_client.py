@@ -140,6 +140,12 @@ class ModalBackend:
         except ModelLoadError as exc:
             # Every call would fail the same way: one sentence, the run stops, lines stay pending.
             raise BackendSetupError(str(exc)) from None
+        except TypeError as exc:
+            if capture is None or "vectors" not in str(exc):
+                raise
+            # A deploy from before the vector preview: its generate takes no `vectors`.
+            raise BackendSetupError("the deployed app does not match this checkout (it cannot capture "
+                                    f"vectors): run `{DEPLOY_HINT}`, or test with --no-vectors") from None
         except Exception as exc:
             msg = describe_modal_error(exc, self.cfg.modal_app)
             if msg is not None:
