@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .backends import batch_policy, completion_identity
 from .config import Config
 from .dataset import atomic_write
-from .vectors import VectorReport, vector_report
 from .verdicts import (LineResult, Thresholds, first_tokens, line_ambiguous, is_identical,
                        line_passed, line_verdict, pair_verdict, summarize, summarize_sides)
+
+if TYPE_CHECKING:
+    from .vectors import VectorReport
 
 RESULTS_VERSION = 1
 RESULTS_ROOT = Path("scenario-runs")
@@ -40,6 +42,7 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
                   run: Mapping[str, Any] | None = None, matched: bool = True) -> dict[str, Any]:
     t: Thresholds = cfg.thresholds
     review = review or {}
+    from .vectors import vector_report   # numpy: not at the editor's start-up
     vectors = vector_report(positive, negative, t, matched=matched)
 
     def side_rows(side: str, rows: list[LineResult]) -> list[dict[str, Any]]:
@@ -105,7 +108,7 @@ def _round(x: float | None, digits: int) -> float | None:
     return None if x is None else round(x, digits)
 
 
-def vectors_json(report: VectorReport | None) -> dict[str, Any] | None:
+def vectors_json(report: "VectorReport | None") -> dict[str, Any] | None:
     """The vector preview (core.vectors); null when no hidden states were captured."""
     if report is None:
         return None

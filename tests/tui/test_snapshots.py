@@ -158,7 +158,14 @@ def test_conflict_screen(snap_compare, tmp_path):
 def test_vector_preview(snap_compare, tmp_path):
     """The best layer's accuracy and d in the header, ↯ on pair 4's positive row, its
     projection in the detail panel."""
-    assert snap_compare(build_app(tmp_path, vectors=True), press=["j", "j", "j"], terminal_size=(80, 24))
+    app = build_app(tmp_path, vectors=True)
+
+    async def vectors_shown(pilot) -> None:     # computed in a worker thread
+        while app.session.vector_inputs() is not None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(app, press=["j", "j", "j"], run_before=vectors_shown, terminal_size=(80, 24))
 
 
 def test_wide_terminal(snap_compare, tmp_path):

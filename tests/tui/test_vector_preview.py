@@ -6,7 +6,7 @@ from __future__ import annotations
 from tui.widgets.pair_table import WRONG_WAY
 from tui.widgets.status import StatusBar
 
-from .helpers import row_text, wait_idle
+from .helpers import row_text, wait_idle, wait_until
 from .test_snapshots import build_app
 
 SIZE = (80, 24)
@@ -16,11 +16,18 @@ def header(app) -> str:
     return app.main.query_one(StatusBar).render().plain
 
 
+async def vectors_shown(pilot, app) -> None:
+    """Until the worker's report of the current results is adopted and drawn."""
+    await wait_until(pilot, lambda: app.session.vector_inputs() is None, 30, "the vector preview")
+    await pilot.pause(0.15)
+
+
 async def test_header_markers_and_detail_from_cached_states(tmp_path):
     app = build_app(tmp_path, vectors=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        report = app.session.vector_report()
+        await vectors_shown(pilot, app)
+        report = app.session.shown_vectors()
+        assert report is app.session.vector_report()        # computed in the worker, not again here
         assert report.used == (4, 4) and report.best_layer == 16
         best = report.best
         assert best.accuracy >= 0.75 and best.cohens_d > 1
@@ -42,8 +49,8 @@ async def test_header_markers_and_detail_from_cached_states(tmp_path):
 async def test_no_states_no_badge_and_no_markers(tmp_path):
     app = build_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.session.vector_report() is None
+        await vectors_shown(pilot, app)
+        assert app.session.shown_vectors() is None
         assert "vec " not in header(app)
         assert all(WRONG_WAY not in row_text(app, y) for y in range(8))
 
@@ -52,7 +59,8 @@ async def test_the_preview_follows_a_save_as_results_arrive(make_app, judge_env,
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot, app, timeout=120)
-        before = app.session.vector_report()
+        await vectors_shown(pilot, app)
+        before = app.session.shown_vectors()
         # the loopback judge's scores pass 15 pairs of this copy with the tiny model
         assert before is not None and before.position == "response[:5]" and min(before.used) >= 2
         best = before.best
@@ -70,10 +78,27 @@ async def test_the_preview_follows_a_save_as_results_arrive(make_app, judge_env,
         new = app.session.text("negative", 0)
         assert new.endswith(" ok")
         await wait_idle(pilot, app, timeout=120)
-        after = app.session.vector_report()
+        await vectors_shown(pilot, app)
+        after = app.session.shown_vectors()
         assert after is not before
         r = app.session.result("negative", 0)
         assert r.scenario == new and r.activations is not None and not r.stale
         assert app.session.projection("negative", 0) is not None
         best = after.best
         assert f"vec L{best.layer} {best.accuracy:.0%} d {best.cohens_d:.1f}" in header(app).splitlines()[0]
+
+
+async def test_a_cut_hides_projections_until_the_new_report(tmp_path):
+    """Rows shift after a cut: a report made for the old rows is never drawn on the new ones."""
+    app = build_app(tmp_path, vectors=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await vectors_shown(pilot, app)
+        assert app.session.wrong_way("positive", 3)
+        old = app.session.shown_vectors()
+        app.main.table.go_to_row(0)
+        await pilot.press("d")                  # cut pair 1: pair 4 is now row 3 (index 2)
+        # the old report's row 4 is another line now: never marked from the old report
+        assert app.session.shown_vectors() is not old or not app.session.wrong_way("positive", 3)
+        await vectors_shown(pilot, app)
+        assert app.session.shown_vectors() is not old
+        assert app.session.wrong_way("positive", 2) and row_text(app, 2)[3] == WRONG_WAY

@@ -5,17 +5,21 @@ from typing import Any, Optional
 
 from rich.style import Style
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from core.backend_state import blockers
 from core.session import EditError
+from core.session_vectors import Signature, VectorInputs, same_inputs
 
 from ..actions import EDITOR, bindings
 from ..colours import Colour
+from ..messages import VectorsReady
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
@@ -34,6 +38,7 @@ class MainScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="main")
         self._settle_scheduled = False
+        self._vectors_asked: Optional[Signature] = None   # inputs of the report being computed
 
     def watch_problems_only(self) -> None:
         self.refresh_view(keep=self.table.current_row)
@@ -86,11 +91,33 @@ class MainScreen(Screen):
         self.query_one(PairHeader).n_rows = session.n_pairs
         self.refresh_status()
         self.refresh_detail()
+        self._ask_vectors()
         if session.lint_stale and not self._settle_scheduled:
             # Lint the edited buffers after this frame (~4 ms for 150 pairs): the key's effect
             # shows first, its lint findings one frame later.
             self._settle_scheduled = True
             self.call_after_refresh(self._settle_lint)
+
+    def _ask_vectors(self) -> None:
+        """Start the vector preview's recompute when its inputs changed (core.session_vectors)."""
+        inputs = self.studio.session.vector_inputs()
+        if inputs is None:
+            return
+        if self._vectors_asked is not None and same_inputs(inputs.signature, self._vectors_asked):
+            return                      # already being computed
+        self._vectors_asked = inputs.signature
+        self._compute_vectors(inputs)
+
+    @work(thread=True, exclusive=True, group="vectors", exit_on_error=False)
+    def _compute_vectors(self, inputs: VectorInputs) -> None:
+        report = inputs.compute()
+        if not get_current_worker().is_cancelled:
+            self.post_message(VectorsReady(inputs, report))
+
+    def on_vectors_ready(self, message: VectorsReady) -> None:
+        self._vectors_asked = None
+        self.studio.session.adopt_vectors(message.inputs, message.report)
+        self.refresh_view()             # draws it, and asks again if the results moved on
 
     def _settle_lint(self) -> None:
         self._settle_scheduled = False

@@ -91,7 +91,7 @@ def vector_badge(session: "Session", colour: Colour) -> Text:
     """The vector preview's best layer: held-out accuracy and Cohen's d (core.vectors), or how
     many passing pairs it still needs; nothing while no hidden states were captured."""
     t = Text()
-    report = session.vector_report()
+    report = session.shown_vectors()
     if report is None:
         return t
     best = report.best
