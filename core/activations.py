@@ -4,9 +4,10 @@ The trait vector is the positive completions' residual stream minus the negative
 inputs come from the same forward passes that produce the completions: `ResponseTap` puts a
 forward hook on each chosen decoder layer while `core.generation.greedy_batch` decodes a batch,
 and adds up the hidden state of every response token in the window (the first k response
-tokens, or all of them) as that token is fed back in. The hooks only read, so completions are
-token-identical with capture on and off. Layer L is the residual stream after L decoder
-layers (the output of decoder layer L, 1-based; before the final norm).
+tokens, or all of them; fewer when the completion is shorter, none after EOS) as that token is
+fed back in. The hooks only read, so completions are token-identical with capture on and off.
+Layer L is the residual stream after L decoder layers (the output of decoder layer L, 1-based;
+before the final norm).
 
 `capture_settings(cfg)` is the one owner of whether and how to capture; its `identity()` goes
 into the activations' cache key next to the completion key. torch is imported by the caller

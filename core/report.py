@@ -130,7 +130,7 @@ def _print_vectors(console: Console, payload: dict[str, Any]) -> None:
              if r["projection"] is not None and not on_its_side(side, r["projection"])]
     d = "-" if best["cohens_d"] is None else f"{best['cohens_d']:.2f}"
     console.print(f"best layer {v['best_layer']}: {best['accuracy']:.1%} held-out accuracy, d {d}; "
-                  f"{len(wrong)} line{'s' * (len(wrong) != 1)} project the wrong way", markup=False)
+                  f"{len(wrong)} line{'s' * (len(wrong) != 1)} project{'s' * (len(wrong) == 1)} the wrong way", markup=False)
     for side, r in wrong[:5]:
         console.print(f"  {side[:3]} {r['line']:>3}  {r['projection']:+.2f}  {tail(r['scenario'])}", markup=False)
     if len(wrong) > 5:
