@@ -5,8 +5,9 @@ keep whole snapshots of both buffers per operation (a few hundred short strings)
 impossible to get out of step. `dirty` is "the buffers differ from what is on disk", so undoing
 back to the saved state is clean again.
 
-Each side is its own list: an operation on one side (an unmatched dataset's cut of one line)
-needs no change here beyond a new method; `n_pairs` is the longer side's length.
+Each side is its own list. An unmatched dataset (`matched` False) edits one side at a time:
+`cut_line` and `add_line` touch one list, and its changes are counted per side
+(`diff_lines`); `n_pairs` is the longer side's length.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class Operation:
     after: Snapshot
     cursor_before: int
     cursor_after: int
+    side: Optional[str] = None       # the one side an unmatched dataset's operation touched
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,37 @@ def diff_pairs(mine: Snapshot, theirs: Snapshot) -> list[PairDiff]:
             out.append(PairDiff(i + 1 if i < i2 else None, j + 1 if j < j2 else None,
                                 a[i] if i < i2 else None, b[j] if j < j2 else None))
     return out
+
+
+@dataclass(frozen=True)
+class LineDiff:
+    """One differing line of one side between two versions (unmatched datasets)."""
+    side: str
+    mine_line: Optional[int]        # 1-based, None when the line is not in mine
+    theirs_line: Optional[int]
+    mine: Optional[str]
+    theirs: Optional[str]
+
+
+def diff_lines(mine: Snapshot, theirs: Snapshot) -> list[LineDiff]:
+    """Lines that differ between two versions, side by side (no pairs: each side aligned by
+    content on its own, so sides of different lengths compare)."""
+    out: list[LineDiff] = []
+    for side in SIDES:
+        a, b = mine.side(side), theirs.side(side)
+        sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            if tag == "equal":
+                continue
+            for k in range(max(i2 - i1, j2 - j1)):
+                i, j = i1 + k, j1 + k
+                out.append(LineDiff(side, i + 1 if i < i2 else None, j + 1 if j < j2 else None,
+                                    a[i] if i < i2 else None, b[j] if j < j2 else None))
+    return out
+
+
+def _counted(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
 
 
 def replaced_in_place(old: Snapshot, new: Snapshot) -> list[tuple[Side, str, str]]:
@@ -102,7 +135,8 @@ class Buffers:
     lines: dict[str, list[str]]
     saved: Snapshot
 
-    def _init_buffers(self, positive: list[str], negative: list[str]) -> None:
+    def _init_buffers(self, positive: list[str], negative: list[str], matched: bool = True) -> None:
+        self.matched = matched
         self.lines = {"positive": list(positive), "negative": list(negative)}
         self.saved = self.snapshot()
         self.undo_stack: list[Operation] = []
@@ -127,13 +161,27 @@ class Buffers:
         return self.snapshot() != self.saved
 
     def describe_changes(self) -> str:
-        """Unsaved changes in words: '1 pair cut, 2 pairs edited' ('' when clean)."""
+        """Unsaved changes in words: '1 pair cut, 2 pairs edited' ('' when clean); unmatched:
+        '1 positive line cut, 1 negative line edited'."""
+        if not self.matched:
+            return self._describe_line_changes()
         diffs = diff_pairs(self.saved, self.snapshot())
         cut = sum(1 for d in diffs if d.theirs_line is None)
         added = sum(1 for d in diffs if d.mine_line is None)
         edited = len(diffs) - cut - added
         parts = [f"{n} pair{'s' if n != 1 else ''} {what}"
                  for n, what in ((cut, "cut"), (edited, "edited"), (added, "added")) if n]
+        return ", ".join(parts)
+
+    def _describe_line_changes(self) -> str:
+        diffs = diff_lines(self.saved, self.snapshot())
+        parts: list[str] = []
+        for side in SIDES:
+            mine = [d for d in diffs if d.side == side]
+            cut = sum(1 for d in mine if d.theirs_line is None)
+            added = sum(1 for d in mine if d.mine_line is None)
+            parts += [f"{_counted(n, side + ' line')} {what}" for n, what in
+                      ((cut, "cut"), (len(mine) - cut - added, "edited"), (added, "added")) if n]
         return ", ".join(parts)
 
     def _touch(self, buffers: bool = False) -> None:
@@ -146,8 +194,8 @@ class Buffers:
         self._touch(buffers=True)
 
     def _push(self, kind: OperationKind, description: str, before: Snapshot, cursor_before: int,
-              cursor_after: int) -> Operation:
-        op = Operation(kind, description, before, self.snapshot(), cursor_before, cursor_after)
+              cursor_after: int, side: Optional[str] = None) -> Operation:
+        op = Operation(kind, description, before, self.snapshot(), cursor_before, cursor_after, side)
         self.undo_stack.append(op)
         self.redo_stack.clear()
         return op
@@ -162,6 +210,27 @@ class Buffers:
         return self._push("cut", f"cut pair {idx + 1}", before, idx,
                           min(idx, max(0, self.n_pairs - 1)))
 
+    def cut_line(self, side: str, idx: int) -> Operation:
+        """Remove one line of one side (an unmatched dataset: the other side is untouched)."""
+        if not 0 <= idx < len(self.lines[side]):
+            raise IndexError(idx)
+        before = self.snapshot()
+        del self.lines[side][idx]
+        self._touch(buffers=True)
+        after = min(idx, max(0, len(self.lines[side]) - 1))
+        return self._push("cut", f"cut {side} line {idx + 1}", before, idx, after, side)
+
+    def add_line(self, side: str, after: int, text: str) -> Operation:
+        """Insert one line on one side after line `after` (-1: at the top); its cursor_after is
+        the new line (an unmatched dataset)."""
+        text = clean_line(text)
+        at = max(0, min(after + 1, len(self.lines[side])))
+        before = self.snapshot()
+        self.lines[side].insert(at, text)
+        self._touch(buffers=True)
+        return self._push("add", f"add {side} line {at + 1}", before,
+                          max(0, min(after, len(self.lines[side]) - 2)), at, side)
+
     def edit_line(self, side: str, idx: int, new_text: str) -> Optional[Operation]:
         """Replace one line. Returns None when the text did not change."""
         new_text = clean_line(new_text)
@@ -172,7 +241,7 @@ class Buffers:
         self.lines[side][idx] = new_text
         self._remember_prev(side, old, new_text)
         self._touch(buffers=True)
-        return self._push("edit", f"edit {side} line {idx + 1}", before, idx, idx)
+        return self._push("edit", f"edit {side} line {idx + 1}", before, idx, idx, side)
 
     def add_pair(self, after: int, positive: str, negative: str) -> Operation:
         """Insert a pair after row `after` (-1: at the top). Returns the op; its cursor_after is
@@ -184,6 +253,20 @@ class Buffers:
         self.lines["negative"].insert(at, negative)
         self._touch(buffers=True)
         return self._push("add", f"add pair {at + 1}", before, max(0, min(after, self.n_pairs - 1)), at)
+
+    def replace_pair(self, idx: int, positive: str, negative: str,
+                     description: str) -> Optional[Operation]:
+        """Replace both lines of row idx as one undoable edit (a rewrite of the pair). Returns
+        None when neither line changes."""
+        positive, negative = clean_line(positive), clean_line(negative)
+        if (self.lines["positive"][idx], self.lines["negative"][idx]) == (positive, negative):
+            return None
+        before = self.snapshot()
+        for side, new in (("positive", positive), ("negative", negative)):
+            self._remember_prev(side, self.lines[side][idx], new)
+            self.lines[side][idx] = new
+        self._touch(buffers=True)
+        return self._push("edit", description, before, idx, idx)
 
     def replace_buffers(self, snap: Snapshot, description: str, cursor: int = 0) -> Optional[Operation]:
         """Put a whole version into the buffers as one undoable operation (e.g. the other side

@@ -35,6 +35,12 @@ class CachedCompletion:
 
 
 @dataclass(frozen=True)
+class CachedPrediction:
+    score: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class CachedScore:
     score: int
     input_tokens: int
@@ -67,6 +73,13 @@ class Cache:
                 CREATE TABLE IF NOT EXISTS review_marks (
                     key TEXT PRIMARY KEY, trait TEXT NOT NULL, side TEXT NOT NULL,
                     scenario TEXT NOT NULL, mark TEXT NOT NULL, updated REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS predictions (
+                    key TEXT PRIMARY KEY, model TEXT NOT NULL, score INTEGER NOT NULL,
+                    reason TEXT NOT NULL, input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL, created REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS rejected_proposals (
+                    key TEXT NOT NULL, positive TEXT NOT NULL, negative TEXT NOT NULL,
+                    created REAL NOT NULL, PRIMARY KEY (key, positive, negative));
                 CREATE TABLE IF NOT EXISTS activations (
                     key TEXT PRIMARY KEY, layers TEXT NOT NULL, position TEXT NOT NULL,
                     dim INTEGER NOT NULL, data BLOB NOT NULL, created REAL NOT NULL);
@@ -136,7 +149,37 @@ class Cache:
                 self._db.execute("INSERT OR REPLACE INTO review_marks VALUES (?, ?, ?, ?, ?, ?)",
                                  (key, trait, side, scenario, mark, time.time()))
 
+    # -- co-writer: vet predictions (keyed by core.cowriter.vet_key) and rejected proposals
+    def get_prediction(self, key: str) -> CachedPrediction | None:
+        with self._lock:
+            row = self._db.execute("SELECT score, reason FROM predictions WHERE key = ?",
+                                   (key,)).fetchone()
+        return CachedPrediction(*row) if row else None
+
+    def put_prediction(self, key: str, model: str, score: int, reason: str,
+                       input_tokens: int = 0, output_tokens: int = 0) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (key, model, int(score), reason, int(input_tokens),
+                              int(output_tokens), time.time()))
+
+    @staticmethod
+    def pair_key(trait: str, positive: str, negative: str) -> str:
+        return content_key("pair", trait, positive, negative)
+
+    def rejected(self, key: str) -> list[tuple[str, str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT positive, negative FROM rejected_proposals WHERE key = ? "
+                                    "ORDER BY created", (key,)).fetchall()
+        return [(p, n) for p, n in rows]
+
+    def reject(self, key: str, positive: str, negative: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO rejected_proposals VALUES (?, ?, ?, ?)",
+                             (key, positive, negative, time.time()))
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                    for t in ("completions", "scores", "review_marks", "activations")}
+                    for t in ("completions", "scores", "review_marks", "predictions",
+                              "rejected_proposals", "activations")}

@@ -1,4 +1,4 @@
-"""`scenarios`: test, lint and edit trait datasets.
+"""`scenarios`: test, lint, vet and edit trait datasets.
 
 Exit codes of `scenarios test`: 0 every line got a verdict (and --fail-under is met); 1 some
 lines ended in error or the pass rate is under --fail-under; 2 bad input or missing setup;
@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     lint = sub.add_parser("lint", help="static checks of datasets (no model)", add_help=False)
     lint.add_argument("rest", nargs=argparse.REMAINDER)
 
+    vet = sub.add_parser("vet", help="predict each line's score from the scenario alone (Claude; "
+                                     "a pre-screen, not a measurement)", add_help=False)
+    vet.add_argument("rest", nargs=argparse.REMAINDER)
+
     e = sub.add_parser("edit", help="open the editor on a trait",
                        description="Edit a trait's scenario pairs while they are being tested.")
     e.add_argument("trait", help="category/trait under datasets/traits, or a dataset folder")
@@ -119,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["lint"]:
         from .lint import lint_main
         return lint_main(argv[1:])
+    if argv[:1] == ["vet"]:
+        from .cowriter_cli import vet_main
+        return vet_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "traits":

@@ -19,6 +19,7 @@ else:  # pragma: no cover
 from platformdirs import user_cache_dir, user_config_dir
 
 from .activations import Position
+from .batching import RETEST_BATCHES, RetestBatches
 from .dataset_pairing import PAIRINGS, Pairing
 from .verdicts import Thresholds
 
@@ -43,7 +44,8 @@ class Config:
     temperature: float = 0.0
     chat_template: bool = False     # base models get the raw prompt
     device: str = "auto"            # local backend: auto / cuda / mps / cpu
-    batch_size: int = 64            # local backend batch
+    batch_size: int = 64            # prompts decoded together
+    retest_batches: RetestBatches = "auto"  # "full-run", "alone" or "auto" (core.batching)
     modal_app: str = os.environ.get("SCENARIOS_MODAL_APP", DEFAULT_MODAL_APP)
     modal_gpu: str = ""             # empty: the GPU the app was deployed with
     judge_model: str = DEFAULT_JUDGE
@@ -89,7 +91,7 @@ _KEYS = {
     ("model", "id"): "model", ("model", "backend"): "backend",
     ("model", "max_new_tokens"): "max_new_tokens", ("model", "temperature"): "temperature",
     ("model", "chat_template"): "chat_template", ("model", "device"): "device",
-    ("model", "batch_size"): "batch_size",
+    ("model", "batch_size"): "batch_size", ("model", "retest_batches"): "retest_batches",
     ("modal", "app"): "modal_app", ("modal", "gpu"): "modal_gpu",
     ("judge", "model"): "judge_model", ("judge", "include_scenario"): "judge_sees_scenario",
     ("judge", "concurrency"): "judge_concurrency", ("judge", "max_retries"): "judge_max_retries",
@@ -170,6 +172,9 @@ def validate(cfg: Config, source: str = "config") -> None:
         raise ConfigError(f"{source}: target rates need 0 <= minimum_rate <= ideal_rate <= 1")
     if cfg.pairs_target < 1 or cfg.batch_size < 1:
         raise ConfigError(f"{source}: targets.pairs and model.batch_size must be at least 1")
+    if cfg.retest_batches not in RETEST_BATCHES:
+        raise ConfigError(f"{source}: model.retest_batches must be one of {', '.join(RETEST_BATCHES)}, "
+                          f"not '{cfg.retest_batches}'")
     if cfg.pairing not in PAIRINGS:
         raise ConfigError(f"{source}: dataset pairing must be one of {', '.join(PAIRINGS)}, "
                           f"not '{cfg.pairing}'")

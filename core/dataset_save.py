@@ -86,8 +86,9 @@ def atomic_write(target: Path, data: bytes) -> None:
 
 def save_pair_files(folder: Path, positive: list[str], negative: list[str], *,
                     expected: dict[str, str | None] | None = None,
-                    newline: dict[str, str] | None = None) -> dict[str, str]:
+                    newline: dict[str, str] | None = None, matched: bool = True) -> dict[str, str]:
     """Save positive.txt and negative.txt together. Returns the new digests by file name.
+    A matched pair of files keeps equal line counts; an unmatched one (`matched=False`) may not.
 
     Both new files are written and fsynced before either replaces its original; a journal
     records the old and new digests so that a crash between the two renames is detected on
@@ -95,7 +96,7 @@ def save_pair_files(folder: Path, positive: list[str], negative: list[str], *,
     the digests seen at load time: if a file changed on disk since, ConflictError is raised
     and nothing is written.
     """
-    if len(positive) != len(negative):
+    if matched and len(positive) != len(negative):
         raise DatasetError(f"refusing to save {len(positive)} positive and {len(negative)} negative "
                            "lines: pairs must stay matched", folder, code=DatasetCode.COUNT_MISMATCH)
     newline = newline or {}

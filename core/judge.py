@@ -46,6 +46,14 @@ class Judgement:
     cost_usd: float
 
 
+@dataclass(frozen=True)
+class ToolReply:
+    """A reply to a forced tool call: its content blocks and the tokens it used."""
+    content: list[Any]
+    input_tokens: int
+    output_tokens: int
+
+
 def estimate_cost(model: str, input_tokens: int, output_tokens: int) -> float:
     base = re.sub(r"-\d{8}$", "", model)
     pin, pout = PRICES.get(base, PRICES.get(model, (0.0, 0.0)))
@@ -219,8 +227,12 @@ class Judge:
             self._client = None
             self._sem = None
 
-    async def score(self, trait: str, definition: str, completion: str,
-                    scenario: str | None = None) -> Judgement:
+    async def ask(self, system: str, messages: list[dict[str, Any]], tool: dict[str, Any],
+                  max_tokens: int) -> ToolReply:
+        """One request forcing a call of `tool`, through this judge's client: its key, its SDK
+        retries (429, 529, 5xx, timeouts) and its concurrency bound. The co-writer
+        (core.cowriter) asks its questions this way too. Raises JudgeSetupError (key, access,
+        model) or JudgeError (anything else, after retries), in plain words."""
         if not _sdk_loaded() and (self._api_key or os.environ.get("ANTHROPIC_API_KEY")):
             # The first import of the SDK takes ~0.5-3 s of pure Python: do it in a thread so
             # the editor's event loop keeps answering keys meanwhile.
@@ -228,29 +240,37 @@ class Judge:
         import anthropic
         client = self._ensure_client()
         assert self._sem is not None
+        async with self._sem:
+            self.calls += 1
+            try:
+                reply = await client.messages.create(
+                    model=self.model, max_tokens=max_tokens, system=system, messages=messages,
+                    tools=[tool], tool_choice={"type": "tool", "name": tool["name"]})
+            except (anthropic.AuthenticationError, anthropic.PermissionDeniedError,
+                    anthropic.NotFoundError) as exc:
+                raise JudgeSetupError(_describe(exc)) from None
+            except anthropic.APIError as exc:
+                raise JudgeError(_describe(exc)) from None
+        usage = getattr(reply, "usage", None)
+        return ToolReply(list(reply.content), getattr(usage, "input_tokens", 0) or 0,
+                         getattr(usage, "output_tokens", 0) or 0)
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return estimate_cost(self.model, input_tokens, output_tokens)
+
+    async def score(self, trait: str, definition: str, completion: str,
+                    scenario: str | None = None) -> Judgement:
         system, messages = build_judge_messages(trait, definition, completion, scenario)
         tokens_in = tokens_out = 0
         last_problem = ""
-        async with self._sem:
-            for _attempt in range(1 + self.parse_retries):
-                self.calls += 1
-                try:
-                    reply = await client.messages.create(
-                        model=self.model, max_tokens=64, system=system, messages=messages,
-                        tools=[SCORE_TOOL_SPEC], tool_choice={"type": "tool", "name": SCORE_TOOL})
-                except (anthropic.AuthenticationError, anthropic.PermissionDeniedError,
-                        anthropic.NotFoundError) as exc:
-                    raise JudgeSetupError(_describe(exc)) from None
-                except anthropic.APIError as exc:
-                    raise JudgeError(_describe(exc)) from None
-                usage = getattr(reply, "usage", None)
-                tokens_in += getattr(usage, "input_tokens", 0) or 0
-                tokens_out += getattr(usage, "output_tokens", 0) or 0
-                try:
-                    value = parse_response(list(reply.content))
-                except ValueError as exc:
-                    last_problem = str(exc)
-                    continue
-                return Judgement(value, tokens_in, tokens_out,
-                                 estimate_cost(self.model, tokens_in, tokens_out))
+        for _attempt in range(1 + self.parse_retries):
+            reply = await self.ask(system, messages, SCORE_TOOL_SPEC, 64)
+            tokens_in += reply.input_tokens
+            tokens_out += reply.output_tokens
+            try:
+                value = parse_response(reply.content)
+            except ValueError as exc:
+                last_problem = str(exc)
+                continue
+            return Judgement(value, tokens_in, tokens_out, self.cost(tokens_in, tokens_out))
         raise JudgeError(f"unscored: {last_problem} (asked {1 + self.parse_retries} times)")

@@ -17,10 +17,9 @@ from typing import Sequence
 from .dataset_files import NEGATIVE, POSITIVE, DatasetCode
 from .dataset_pairing import setup_overlap
 from .lint_findings import Code, Finding, Level, LintCode, Side, sort_findings
-from .lint_text import LOCK_IN_WORDS, line_flags, line_shingles, line_words, lines_list
+from .lint_spread import LOCK_IN_MIN_LINES, LOCK_IN_SHARE, ending_groups
+from .lint_text import line_flags, line_shingles, line_words, lines_list
 
-LOCK_IN_SHARE = 0.20            # an ending pattern on more than this share of a side's lines
-LOCK_IN_MIN_LINES = 10          # ... checked only when the side has at least this many lines
 NEAR_DUP_JACCARD = 0.80         # same-side lines with word-3-gram Jaccard >= this
 ASYM_RATIO = 2.0                # longer side has more than this many times the words ...
 ASYM_MIN_DIFF = 8               # ... and at least this many more words
@@ -70,11 +69,7 @@ def lint_side(lines: list[str], path: str, side: Side,
     # that learns the template, which no pass rate shows.
     nonblank = [s for s in lines if s.strip()]
     if len(nonblank) >= LOCK_IN_MIN_LINES:
-        groups: dict[str, list[int]] = defaultdict(list)
-        for i, ws in enumerate(word_lists, start=1):
-            if ws:
-                groups[" ".join(ws[-LOCK_IN_WORDS:])].append(i)
-        for pat, nums in groups.items():
+        for pat, nums in ending_groups(word_lists).items():
             if len(nums) > LOCK_IN_SHARE * len(nonblank):
                 pct = round(100 * len(nums) / len(nonblank))
                 add(nums[0], "note", LintCode.LOCK_IN_PATTERN,

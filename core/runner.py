@@ -15,6 +15,7 @@ from typing import Any, AsyncIterator, Callable, Sequence
 from .activations import Activations, CaptureSettings, capture_settings
 from .backend_state import Slot, unconfigured
 from .backends import Backend, BackendSetupError, completion_identity
+from .batching import Chunk, plan_chunks, reproducible
 from .cache import Cache, content_key
 from .config import Config
 from .events import (BackendState, BackendStatus, CompletionReady, Event, LineError, RunDone, RunStarted,
@@ -128,12 +129,16 @@ class Runner:
         return score_key(self.cfg.judge_model, self.trait, self.definition, completion,
                          scenario if self.cfg.judge_sees_scenario else None)
 
-    async def run(self, items: Sequence[Item], *, refresh: bool = False) -> AsyncIterator[Event]:
-        """Yield events until every item has a completion and a score, or an error/blocker."""
+    async def run(self, items: Sequence[Item], *, refresh: bool = False,
+                  dataset: Sequence[str] | None = None) -> AsyncIterator[Event]:
+        """Yield events until every item has a completion and a score, or an error/blocker.
+        `dataset`: every scenario of the dataset in items_for order, when `items` is only part
+        of it (a re-test), so that lines are decoded in their full-run batches (core.batching)."""
         self._run_ids += 1
         run_id = self._run_ids
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        producer = asyncio.create_task(self._produce(run_id, list(items), refresh,
+        whole = list(dataset) if dataset is not None else [i.scenario for i in items]
+        producer = asyncio.create_task(self._produce(run_id, list(items), whole, refresh,
                                                      lambda ev: queue.put_nowait(_scrub(ev))))
         try:
             while True:
@@ -147,7 +152,7 @@ class Runner:
                 producer.cancel()
                 await asyncio.gather(producer, return_exceptions=True)
 
-    async def _produce(self, run_id: int, items: list[Item], refresh: bool,
+    async def _produce(self, run_id: int, items: list[Item], dataset: list[str], refresh: bool,
                        emit: Callable[[Event | None], None]) -> None:
         started = time.perf_counter()
         stats = RunStats()
@@ -206,7 +211,7 @@ class Runner:
             for item, text in to_judge:
                 judge_later(item, text)
             if to_generate:
-                await self._generate_all(run_id, to_generate, stats, emit, judge_later)
+                await self._generate_all(run_id, to_generate, dataset, stats, emit, judge_later)
             if judge_tasks:
                 await asyncio.gather(*list(judge_tasks), return_exceptions=True)
         except asyncio.CancelledError:
@@ -225,8 +230,8 @@ class Runner:
                           "cached_scores": stats.cached_scores}))
             emit(None)
 
-    async def _generate_all(self, run_id: int, to_generate: dict[str, list[Item]], stats: RunStats,
-                            emit: Callable[[Event | None], None],
+    async def _generate_all(self, run_id: int, to_generate: dict[str, list[Item]], dataset: list[str],
+                            stats: RunStats, emit: Callable[[Event | None], None],
                             judge_later: Callable[[Item, str], None]) -> None:
         backend = self.backend
         if backend is None:
@@ -250,12 +255,10 @@ class Runner:
             emit(BackendStatus(backend.name, BackendState.WARMING, backend.cold_start_note
                                or "starting a GPU container; a cold start takes a minute or more, "
                                "later runs reuse it"))
-        # Longest prompts first so batches carry little padding.
-        prompts = sorted(to_generate, key=len, reverse=True)
-        size = max(1, self.cfg.batch_size)
         first = True
-        for start in range(0, len(prompts), size):
-            chunk = prompts[start:start + size]
+        for chunk in plan_chunks(to_generate, dataset, self.cfg.batch_size,
+                                 reproducible=reproducible(self.cfg.retest_batches,
+                                                           self.identity["precision"])):
             try:
                 results = await self._generate_chunk(chunk, stats)
             except BackendSetupError as exc:
@@ -265,7 +268,7 @@ class Runner:
             if first:
                 emit(BackendStatus(backend.name, BackendState.READY, ""))
                 first = False
-            for prompt, result in zip(chunk, results):
+            for prompt, result in results.items():
                 for item in to_generate[prompt]:
                     if isinstance(result, Exception):
                         stats.errors += 1
@@ -276,31 +279,35 @@ class Runner:
                                          result.tokens, False, result.activations))
                     judge_later(item, result.text)
 
-    async def _generate_chunk(self, chunk: list[str], stats: RunStats) -> list[Generated | Exception]:
-        """Generate a batch; if the batch fails, retry its prompts one by one so a single bad
-        prompt does not take its neighbours down with it."""
+    async def _generate_chunk(self, chunk: Chunk, stats: RunStats) -> dict[str, Generated | Exception]:
+        """Generate one batch and return the wanted prompts' results; if the batch fails, retry
+        the wanted prompts one by one so a single bad prompt does not take its neighbours down
+        with it. Neighbours decoded only for the batch's shape are neither kept nor cached: a
+        re-test never changes the completion of a line it was not asked about."""
         backend = self.backend
         try:
-            stats.generations += len(chunk)
-            out = await backend.generate(chunk)
-            if len(out) != len(chunk):
-                raise RuntimeError(f"backend returned {len(out)} results for {len(chunk)} prompts")
-            results: list[Generated | Exception] = list(out)
+            stats.generations += len(chunk.prompts)
+            out = await backend.generate(list(chunk.prompts))
+            if len(out) != len(chunk.prompts):
+                raise RuntimeError(f"backend returned {len(out)} results for {len(chunk.prompts)} prompts")
+            results: dict[str, Generated | Exception] = {
+                p: r for p, r in zip(chunk.prompts, out) if p in chunk.wanted}
         except BackendSetupError:
             raise
         except Exception as exc:
-            if len(chunk) == 1:
-                return [exc]
-            results = []
-            for prompt in chunk:
+            wanted = [p for p in chunk.prompts if p in chunk.wanted]
+            if len(chunk.prompts) == 1:
+                return {wanted[0]: exc}
+            results = {}
+            for prompt in wanted:
                 try:
                     stats.generations += 1
-                    results.append((await backend.generate([prompt]))[0])
+                    results[prompt] = (await backend.generate([prompt]))[0]
                 except BackendSetupError:
                     raise
                 except Exception as one:
-                    results.append(one)
-        for prompt, result in zip(chunk, results):
+                    results[prompt] = one
+        for prompt, result in results.items():
             if not isinstance(result, Exception):
                 key = completion_key(self.identity, prompt)
                 self.cache.put_completion(key, self.cfg.model, prompt, result.text, result.tokens)

@@ -25,6 +25,7 @@ class RunPlan:
     epoch: int
     refresh_items: list[Item]
     items: list[Item]
+    dataset: tuple[str, ...] = ()         # every scenario now, in items_for order (core.batching)
 
     @property
     def size(self) -> int:
@@ -78,7 +79,8 @@ class Scheduler:
             self.running_items = 0
             return None
         self.token = session.begin_run(refresh_items + items)
-        plan = RunPlan(self.token, session.rubric.epoch, refresh_items, items)
+        dataset = tuple(session.lines["positive"]) + tuple(session.lines["negative"])
+        plan = RunPlan(self.token, session.rubric.epoch, refresh_items, items, dataset)
         self.running_items = plan.size
         return plan
 

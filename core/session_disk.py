@@ -40,6 +40,7 @@ class Conflict:
     mine: Snapshot
     theirs: Snapshot
     choice: str = ""
+    matched: bool = True           # False: two sets of lines, compared side by side
 
 
 class DiskSync:
@@ -48,6 +49,7 @@ class DiskSync:
 
     rubric: Rubric
     saved: Snapshot
+    matched: bool
 
     def _init_disk(self, folder: Path, digests: dict[str, Optional[str]],
                    newlines: dict[str, str]) -> None:
@@ -71,7 +73,7 @@ class DiskSync:
         snap = self.snapshot()
         digests = save_pair_files(self.folder, list(snap.positive), list(snap.negative),
                                   expected={n: self.disk_digests.get(n) for n in PAIR_FILES},
-                                  newline=dict(self.newlines))
+                                  newline=dict(self.newlines), matched=self.matched)
         self.disk_digests.update(digests)
         self.saved = snap
         self._touch()
@@ -87,9 +89,11 @@ class DiskSync:
         if not pair_changed and not def_changed:
             return state
         try:
-            # The editor holds pairs: a count change on disk is a mismatch to resolve, not
-            # a dataset turning unmatched under the open editor.
-            trait = load_trait(str(self.folder), check_steering=False, pairing="matched",
+            # The editor's mode holds: for matched pairs a count change on disk is a mismatch
+            # to resolve, not a dataset turning unmatched under the open editor (nor the
+            # reverse: an unmatched dataset whose sides happen to look paired stays unmatched).
+            trait = load_trait(str(self.folder), check_steering=False,
+                               pairing="matched" if self.matched else "unmatched",
                                pairing_source="the open editor",
                                require_definition=bool(self.definition))
         except DatasetError as exc:
@@ -134,7 +138,7 @@ class DiskSync:
             self._touch()
             return None
         if conflict:
-            self.last_conflict = Conflict(mine, theirs, "theirs")
+            self.last_conflict = Conflict(mine, theirs, "theirs", self.matched)
         return self._replace_with(mine, theirs, "take the disk version" if conflict
                                   else "reload from disk", cursor)
 
@@ -143,7 +147,7 @@ class DiskSync:
         The disk version stays reachable in `last_conflict`."""
         assert state.theirs is not None
         self._adopt_disk(state)
-        self.last_conflict = Conflict(self.snapshot(), state.theirs, "mine")
+        self.last_conflict = Conflict(self.snapshot(), state.theirs, "mine", self.matched)
         self.saved = state.theirs
         self._touch()
 
@@ -154,7 +158,7 @@ class DiskSync:
         mine = self.snapshot()
         if not self.dirty or mine == state.theirs:
             return None
-        return Conflict(mine, state.theirs)
+        return Conflict(mine, state.theirs, matched=self.matched)
 
 
 # ---------------------------------------------------------------------- decisions

@@ -31,6 +31,7 @@ class LintMemo:
         self._lint_rows: dict[int, list[Finding]] = {}
         self._lint_memo: dict[LintKey, LintResult] = {}
         self._lint_by_text: dict[tuple[str, str], list[Finding]] = {}
+        self._lint_by_line: dict[tuple[str, str], list[Finding]] = {}   # (side, text): one line's
         self._stale_check: tuple[int, bool] = (-1, False)
         self.lint_enabled = True         # the editor turns it on after its first frame
         self.lint_deferred = False
@@ -49,6 +50,11 @@ class LintMemo:
             self._lint_rows = hit[1]
             self._lint_by_text = {(key[0][i], key[1][i]): fs for i, fs in hit[1].items()
                                   if i < len(key[0]) and i < len(key[1])}
+            self._lint_by_line = {}
+            for f in hit[0]:
+                if f.side in SIDES and f.line is not None and f.line <= len(key[SIDES.index(f.side)]):
+                    text = key[SIDES.index(f.side)][f.line - 1]
+                    self._lint_by_line.setdefault((f.side, text), []).append(f)
         return self._lint_cache[1]
 
     @property
@@ -106,3 +112,12 @@ class LintMemo:
         if not self.lint():
             return []
         return list(self._lint_rows.get(idx, ()))
+
+    def lint_for_line(self, side: str, idx: int) -> list[Finding]:
+        """Findings on one line of one side (an unmatched dataset has no pair findings). While
+        stale, the findings last computed for the same text on that side."""
+        if self.lint_stale:
+            return list(self._lint_by_line.get((side, self.lines[side][idx]), ()))
+        if not self.lint():
+            return []
+        return [f for f in self._lint_rows.get(idx, ()) if f.side == side]

@@ -7,15 +7,16 @@ from typing import Optional
 
 from .lint import Finding
 from .verdicts import (LineResult, LineVerdict, PairVerdict, Summary, Thresholds, line_ambiguous,
-                       is_identical, line_verdict, pair_verdict, summarize)
+                       is_identical, line_verdict, pair_verdict, summarize, summarize_sides)
 
 
 class Problem(StrEnum):
-    """Why a pair is a problem pair (n/N stop there, f shows only those). The value is the
-    words shown to the user."""
+    """Why a pair (or, in an unmatched dataset, a line: core.session_sides) is a problem
+    (n/N stop there, f shows only those). The value is the words shown to the user."""
     ERROR = "error"
     MISMATCH = "mismatch"
     BOTH_FAIL = "both fail"
+    FAILS = "fails"                       # one line of an unmatched dataset
     IDENTICAL = "identical completions"
     POSITIVE_AMBIGUOUS = "positive ambiguous"
     NEGATIVE_AMBIGUOUS = "negative ambiguous"
@@ -65,6 +66,8 @@ class Pairs:
 
     thresholds: Thresholds
     n_pairs: int
+    matched: bool
+    lines: dict[str, list[str]]
 
 
     def pair_info(self, idx: int) -> PairInfo:
@@ -95,5 +98,11 @@ class Pairs:
         return None
 
     def summary(self) -> Summary:
+        """Pass rates per side; for a matched dataset also the pairs against the target."""
+        if not self.matched:
+            return summarize_sides(
+                [self.result("positive", i) for i in range(len(self.lines["positive"]))],
+                [self.result("negative", i) for i in range(len(self.lines["negative"]))],
+                self.thresholds)
         pairs = [(self.result("positive", i), self.result("negative", i)) for i in range(self.n_pairs)]
         return summarize(pairs, self.thresholds)

@@ -139,10 +139,13 @@ class Results:
                 out.append(Item(side, idx, text))
         return out
 
-    def request_refresh(self, rows: Iterable[int]) -> None:
-        """Re-test these rows ignoring the cache; their current results show as stale meanwhile."""
+    def request_refresh(self, rows: Iterable[int], sides: Sequence[str] = SIDES) -> None:
+        """Re-test these rows of these sides ignoring the cache; their current results show as
+        stale meanwhile. A row past the end of a side (unmatched datasets) is skipped there."""
         for idx in rows:
-            for side in SIDES:
+            for side in sides:
+                if not 0 <= idx < len(self.lines[side]):
+                    continue
                 key = (side, self.lines[side][idx])
                 self.refresh_wanted.add(key)
                 self.blocked.discard(key)

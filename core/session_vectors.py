@@ -37,10 +37,11 @@ class VectorInputs:
     positive: tuple[LineResult, ...]
     negative: tuple[LineResult, ...]
     thresholds: Thresholds
+    matched: bool
 
     def compute(self) -> Optional["VectorReport"]:
         from .vectors import vector_report   # numpy loads with the first hidden states, not with the editor
-        return vector_report(self.positive, self.negative, self.thresholds, matched=True)
+        return vector_report(self.positive, self.negative, self.thresholds, matched=self.matched)
 
 
 class Vectors:
@@ -48,6 +49,7 @@ class Vectors:
 
     lines: dict[str, list[str]]
     thresholds: Thresholds
+    matched: bool
 
     def _init_vectors(self) -> None:
         self._vectors: Optional["VectorReport"] = None
@@ -65,7 +67,7 @@ class Vectors:
         if same_inputs(signature, self._vectors_signature) and self._aligned():
             return None
         return VectorInputs(signature, tuple(replace(r) for r in rows["positive"]),
-                            tuple(replace(r) for r in rows["negative"]), t)
+                            tuple(replace(r) for r in rows["negative"]), t, self.matched)
 
     def adopt_vectors(self, inputs: VectorInputs, report: Optional["VectorReport"]) -> None:
         self._vectors = report

@@ -4,7 +4,9 @@
   on the spot, saved like a hub checkpoint so the REAL local backend loads it by path.
 - `JudgeServer`: an HTTP server on 127.0.0.1 speaking enough of the Anthropic Messages API for
   the real `anthropic` client: tool_use replies, usage, latency, and injected faults
-  (429, 529, 500, timeouts, non-numeric answers).
+  (429, 529, 500, timeouts, non-numeric answers). It answers the judge's record_score and the
+  co-writer's forced tool calls (vet, propose, suggest: `cowriter_answer`), and can answer
+  any of those tools with a reply that breaks its schema (`malformed`).
 """
 from __future__ import annotations
 
@@ -77,6 +79,72 @@ def default_scorer(body: dict[str, Any]) -> int | str:
     return int(hashlib.sha256(passage.encode()).hexdigest(), 16) % 101
 
 
+SETTINGS = ("At the marina office", "In the hospital pharmacy", "At my cousin's wedding",
+            "During the county audit", "In the robotics lab", "At the bakery counter",
+            "On the night shift at the depot", "At the chess club")
+
+
+def _tagged(text: str, tag: str) -> str:
+    return text.split(f"<{tag}>\n", 1)[1].split(f"\n</{tag}>", 1)[0]
+
+
+def _prompt(body: dict[str, Any]) -> str:
+    content = body["messages"][-1]["content"]
+    return "".join(b.get("text", "") for b in content) if isinstance(content, list) else content
+
+
+def _lower_first(line: str) -> str:
+    return line[:1].lower() + line[1:] if line[:2] != "I " and line[:2] != "I'" else line
+
+
+def cowriter_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """A deterministic answer to one of the co-writer's tool calls, read from the request the
+    way Claude would read it: the scenario, the pair, the rejected list, the schema's count."""
+    tool = body["tool_choice"]["name"]
+    text = _prompt(body)
+    if tool == "record_prediction":
+        scenario = _tagged(text, "scenario")
+        h = int(hashlib.sha256(scenario.encode()).hexdigest(), 16)
+        positive = "This is a positive line" in text
+        score = 55 + h % 45 if positive else h % 45
+        ending = " ".join(scenario.split()[-3:])
+        return {"score": score, "reason": f"the ending '{ending}' leaves the decision to the "
+                                          f"continuation ({'toward' if positive else 'against'} the trait)"}
+    if tool == "record_proposals":
+        n = body["tools"][0]["input_schema"]["properties"]["pairs"]["maxItems"]
+        pos, neg = _tagged(text, "positive"), _tagged(text, "negative")
+        rejected = text.split("Rejected before", 1)[1] if "Rejected before" in text else ""
+        pairs = []
+        for setting in SETTINGS:
+            p, q = f"{setting}, {_lower_first(pos)}", f"{setting}, {_lower_first(neg)}"
+            if p in rejected:
+                continue
+            pairs.append({"positive": p, "negative": q, "varied": f"domain: {setting.lower()}"})
+            if len(pairs) == n:
+                break
+        return {"pairs": pairs}
+    if tool == "record_suggestion":
+        pos, neg = _tagged(text, "positive"), _tagged(text, "negative")
+        conts = text.split("<continuation>\n")[1:]
+        same = len(conts) == 2 and conts[0].split("\n</continuation>")[0] == conts[1].split("\n</continuation>")[0]
+        diagnosis = "identical outputs" if same else "wrong direction"
+        return {"diagnosis": diagnosis,
+                "explanation": "Both continuations read the same way: the lock-ins do not point "
+                               "each side its own way." if same else
+                               "The positive continuation goes the negative's way: the lock-in "
+                               "leaves the choice open.",
+                "positive": pos.rstrip() + " and, without a pause, I said flatly, \"",
+                "negative": neg.rstrip() + " and, after a pause, I admitted, \""}
+    raise ValueError(f"no stand-in answer for tool {tool!r}")
+
+
+MALFORMED = {"record_prediction": {"score": "fairly high", "reason": ""},
+             "record_proposals": {"pairs": [{"positive": "only one side"}]},
+             "record_suggestion": {"diagnosis": "bad vibes", "explanation": "x",
+                                   "positive": "a", "negative": "b"},
+             "record_score": {"score": "high"}}
+
+
 @dataclass
 class Faults:
     """Per-request fault injection. `rate` of calls fail, spread over `kinds` deterministically."""
@@ -109,6 +177,8 @@ class JudgeServer:
     # that stops answering: a run is then provably still going). None: answer every request.
     answer_first: int | None = None
     waiting: int = 0
+    malformed: set[str] = field(default_factory=set)     # tool names answered against their schema
+    tools_seen: dict[str, int] = field(default_factory=dict)
     _active: int = 0
 
     def __post_init__(self) -> None:
@@ -192,9 +262,23 @@ class JudgeServer:
                 self._send(h, int(fault), {"type": "error", "error": {"type": kind, "message": kind}},
                            {"retry-after-ms": "20"})
                 return
-            value: Any = "I think it is fairly high" if fault == "text" else self.scorer(body)
+            tool = (body.get("tool_choice") or {}).get("name", "record_score")
+            with self._lock:
+                self.tools_seen[tool] = self.tools_seen.get(tool, 0) + 1
+            value: Any
+            if fault == "text":
+                value = "I think it is fairly high"
+            elif tool in self.malformed:
+                value = MALFORMED[tool]
+            elif tool != "record_score":
+                value = cowriter_answer(body)
+            else:
+                value = self.scorer(body)
             model = body.get("model", "claude")
-            if isinstance(value, str) or "tools" not in body:
+            if isinstance(value, dict):
+                content = [{"type": "tool_use", "id": f"toolu_{n}", "name": tool, "input": value}]
+                stop = "tool_use"
+            elif isinstance(value, str) or "tools" not in body:
                 content = [{"type": "text", "text": str(value)}]
                 stop = "end_turn"
             else:

@@ -3,7 +3,7 @@ entry. The screens' BINDINGS, the command palette and the help screen are all bu
 lists, so a key or a sentence changed here changes everywhere (after Harlequin's actions.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from textual.binding import Binding
@@ -57,6 +57,14 @@ EDITOR: tuple[StudioAction, ...] = (
       palette="Retest selected pair", id="retest"),
     A("retest_all", "Retest all", "test every line still without a result (after fixing a backend)",
       "R", palette="Retest untested lines", id="retest_all"),
+    A("vet", "Vet", "vet: predict each untested line's score from its scenario alone (Claude; "
+      "a prediction, not a measurement)", "V", palette="Vet untested lines", id="vet"),
+    A("propose", "Propose", "propose 3 new pairs varying the selected one (Claude; untested "
+      "proposals to accept or reject)", "p", palette="Propose variations of this pair",
+      id="propose"),
+    A("suggest", "Suggest", "suggest a fix for a failing, ambiguous or mismatched pair: a "
+      "diagnosis and a rewrite (Claude)", "s", palette="Suggest a fix for this pair",
+      id="suggest"),
     A("detail_down", "Detail down", "scroll the detail panel down", "right_square_bracket"),
     A("detail_up", "Detail up", "scroll the detail panel up", "left_square_bracket"),
     A("app.show_last_conflict", "Last conflict",
@@ -82,6 +90,30 @@ TABLE: tuple[StudioAction, ...] = (
     A("toggle_side", "Other side", "switch between the panes", "tab"),
 )
 
+
+def _for_lines(actions: tuple[StudioAction, ...], changes: dict[str, str]) -> tuple[StudioAction, ...]:
+    """The same actions, keys and order with other help lines (the unmatched mode's words)."""
+    return tuple(replace(a, help=changes[a.action]) if a.action in changes else a for a in actions)
+
+
+# An unmatched dataset (tui.screens.sides): the same keys, acting on one line of one side.
+# Proposals and suggested fixes are made for pairs, so an unmatched dataset has neither.
+SIDES_EDITOR = _for_lines(tuple(a for a in EDITOR if a.action not in ("propose", "suggest")), {
+    "cut": "cut the selected line (this side only; the other side is untouched)",
+    "edit": "edit the selected line in place",
+    "add": "add a line after the cursor, on this side",
+    "next_problem": "next problem line on this side (fail, ambiguous, error, lint error)",
+    "prev_problem": "previous problem line on this side",
+    "filter": "show problem lines only / all lines (both sides)",
+    "retest": "re-test the selected line ignoring the cache",
+})
+
+SIDE_TABLE = _for_lines(TABLE, {
+    "cursor_up": "previous line", "cursor_down": "next line", "first": "first line",
+    "last": "last line", "side('positive')": "the positive pane (left; each pane scrolls alone)",
+    "side('negative')": "the negative pane (right)", "toggle_side": "the other pane",
+})
+
 REVIEW: tuple[StudioAction, ...] = (
     A("mark('EXPRESS')", "EXPRESS", "the first tokens EXPRESS the trait (then the next line)",
       "x", True, id="express"),
@@ -101,9 +133,35 @@ REVIEW: tuple[StudioAction, ...] = (
     A("back", "Back", "back to the editor", "escape,v,q", True, id="back"),
 )
 
+SIDES_REVIEW = _for_lines(REVIEW, {"other_side": "the same line number on the other side"})
+
+PROPOSALS: tuple[StudioAction, ...] = (
+    A("accept", "Accept", "add this proposal after its pair (unsaved; tested when you save)",
+      "y", True, id="accept_proposal"),
+    A("reject", "Reject", "reject it: never offered again for this pair", "x", True,
+      id="reject_proposal"),
+    A("move(1)", "Down", "next proposal", "down,j"),
+    A("move(-1)", "Up", "previous proposal", "up,k"),
+    A("app.help", "Help", "the help screen", "question_mark,f1", True),
+    A("back", "Back", "back to the editor (open proposals stay for p)", "escape,q", True,
+      id="proposals_back"),
+)
+
+SUGGEST: tuple[StudioAction, ...] = (
+    A("accept", "Accept", "rewrite the pair as suggested (unsaved, one u undoes it)", "y", True,
+      id="accept_suggestion"),
+    A("reject", "Reject", "drop the suggestion, keep the pair as it is", "x", True,
+      id="reject_suggestion"),
+    A("scroll(3)", "Down", "scroll down", "down,j"),
+    A("scroll(-3)", "Up", "scroll up", "up,k"),
+    A("app.help", "Help", "the help screen", "question_mark,f1", True),
+    A("back", "Back", "back to the editor (the suggestion stays for s)", "escape,q", True,
+      id="suggest_back"),
+)
+
 EVERYWHERE: tuple[StudioAction, ...] = (
     A("quit", "Quit", "quit (asks when there are unsaved changes)", "ctrl+q", priority=True),
 )
 
 PALETTE_HELP = ("command palette: save, retest, show last conflict, write results.json, review, "
-                "theme…")
+                "vet, propose, suggest, theme…")

@@ -45,20 +45,22 @@ from core.setup import make_runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
+from .cowriter import CoWriterActions
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvent, WatchFailed
-from .actions import EDITOR, EVERYWHERE, PALETTE_HELP, REVIEW, TABLE, StudioAction, bindings, palette
+from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
 from .runner_thread import RunnerThread
 from .screens.conflict import BothScreen, ConflictScreen
 from .screens.help import HelpScreen
-from .screens.main import MainScreen, legend
+from .screens.main import MainScreen
 from .screens.quit import QuitScreen
 from .screens.review import ReviewScreen
+from .screens.sides import SidesScreen
 
 REDRAW_S = 0.08
 SETTLE_S = 0.25          # after the first frame, before background work starts
 
 
-class StudioApp(App[int]):
+class StudioApp(CoWriterActions, App[int]):
     CSS_PATH = str(Path(__file__).with_name("studio.tcss"))   # absolute: subclasses live elsewhere
     TITLE = "scenario studio"
     BINDINGS = bindings(EVERYWHERE)
@@ -91,10 +93,12 @@ class StudioApp(App[int]):
             self.session.prefill(runner.cached_completion, runner.cached_score)
             if refresh:
                 self.session.request_refresh(range(self.session.n_pairs))
+            self.prefill_predictions()
 
     # ---------------------------------------------------------------- starting
     def get_default_screen(self) -> Screen:
-        self.main = MainScreen()
+        # A matched dataset's pairs, or an unmatched one's two sides, each scrolling alone.
+        self.main = MainScreen() if self.session.matched else SidesScreen()
         return self.main
 
     def say(self, text: str, level: str = "info") -> None:
@@ -106,9 +110,8 @@ class StudioApp(App[int]):
             self.set_interval(IDLE_S / 2, self.collections.tick, name="full-gc")
         self.set_timer(SETTLE_S, self._start_background)
         s = self.session
-        cached = sum(1 for side in ("positive", "negative") for i in range(s.n_pairs)
-                     if s.has_fresh_result(side, s.text(side, i)))
-        note = f"Opened {s.n_pairs} pairs; {cached} of {2 * s.n_pairs} lines have cached results."
+        cached, lines = s.cached_lines()
+        note = f"Opened {s.size}; {cached} of {lines} lines have cached results."
         for w in s.trait.warnings:
             note += f" {w}."
         if self.runner is None:
@@ -193,7 +196,7 @@ class StudioApp(App[int]):
         try:
             for batch, refresh in ((plan.refresh_items, True), (plan.items, False)):
                 if batch:
-                    async for event in self.runner.run(batch, refresh=refresh):
+                    async for event in self.runner.run(batch, refresh=refresh, dataset=plan.dataset):
                         self.post_message(RunnerEvent(event, plan.token, plan.epoch))
         except asyncio.CancelledError:
             cancelled = True
@@ -258,9 +261,9 @@ class StudioApp(App[int]):
             n = self.request_tests(include_blocked=True)
             self.say("Nothing to save." + (f" Testing {n} untested lines." if n else ""))
             return True
-        if s.n_pairs == 0:
-            self.say("Not saved: a dataset needs at least one pair (u brings the cut pairs back).",
-                     "error")
+        blocker = s.unsavable()
+        if blocker:
+            self.say(f"Not saved: {blocker}.", "error")
             return False
         what = s.describe_changes() or "no line changed"
         try:
@@ -272,7 +275,7 @@ class StudioApp(App[int]):
             self.say(f"Not saved: {exc}", "error")
             return False
         n = self.request_tests(include_blocked=True)
-        self.say(f"Saved {POSITIVE} and {NEGATIVE}: {s.n_pairs} pairs ({what})."
+        self.say(f"Saved {POSITIVE} and {NEGATIVE}: {s.size} ({what})."
                  + (f" Testing {n} line{'s' if n != 1 else ''}." if n else ""), "ok")
         self.main.refresh_view()
         return True
@@ -376,12 +379,11 @@ class StudioApp(App[int]):
     # ---------------------------------------------------------------- results.json
     def action_write_results(self) -> None:
         s = self.session
-        pos = [s.result("positive", i) for i in range(s.n_pairs)]
-        neg = [s.result("negative", i) for i in range(s.n_pairs)]
         try:
-            payload = build_results(pos, neg, cfg=self.cfg, definition=s.definition, trait=s.name,
-                                    review=s.review_marks(), run={"source": "editor",
-                                                                  "unsaved": s.dirty})
+            payload = build_results(s.side_results("positive"), s.side_results("negative"),
+                                    cfg=self.cfg, definition=s.definition, trait=s.name,
+                                    review=s.review_marks(), matched=s.matched,
+                                    run={"source": "editor", "unsaved": s.dirty})
             path = write_results(results_dir(s.name), payload)
         except Exception as exc:
             self.say(f"results.json not written: {type(exc).__name__}: {exc}", "error")
@@ -396,17 +398,13 @@ class StudioApp(App[int]):
                                for k in a.keys.split(",")), a.help)
                     for a in actions if a.keys]
 
-        sections = [
-            ("Editor", rows(EDITOR)),
-            ("Moving in the table", rows(TABLE)),
-            ("First-token review (v)", rows(REVIEW)),
-            ("Everywhere", [("ctrl+p", PALETTE_HELP)] + [(a.keys, a.help) for a in EVERYWHERE]),
-        ]
-        self.push_screen(HelpScreen(sections, legend))
+        sections = [(title, rows(actions)) for title, actions in self.main.HELP] + [
+            ("Everywhere", [("ctrl+p", PALETTE_HELP)] + [(a.keys, a.help) for a in EVERYWHERE])]
+        self.push_screen(HelpScreen(sections, self.main.legend))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for a in palette(EDITOR):
+        for a in palette(self.main.ACTIONS):
             yield SystemCommand(a.palette, a.help[:1].upper() + a.help[1:],
                                 partial(self.run_action, a.action, self.main))
 
@@ -456,14 +454,6 @@ def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
                            pairing_source="--pairing or scenarios.toml")
     except DatasetError as exc:
         print(f"scenarios edit: {exc}", file=sys.stderr)
-        return 2
-    if not trait.matched:
-        # The editor shows one row per pair; unmatched datasets get their own mode later.
-        print(f"scenarios edit: {trait.name} is an unmatched dataset ({len(trait.positive.lines)} "
-              f"positive, {len(trait.negative.lines)} negative lines; {trait.pairing.reason}); the "
-              "editor opens matched pairs only for now. Test it with `scenarios test --trait "
-              f"{trait_spec}` and check it with `scenarios lint`; if its lines are pairs after all, "
-              "open it with --pairing matched", file=sys.stderr)
         return 2
     try:
         cache = Cache(cfg.resolved_cache_path())

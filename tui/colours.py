@@ -10,7 +10,8 @@ from textual.widget import Widget
 
 COLOUR_CLASSES = frozenset({
     "studio--pass", "studio--fail", "studio--warn", "studio--error", "studio--error-text",
-    "studio--mark", "studio--busy", "studio--ok", "studio--caution", "studio--problem", "studio--vector",
+    "studio--mark", "studio--busy", "studio--ok", "studio--caution", "studio--problem",
+    "studio--predicted", "studio--added", "studio--removed", "studio--vector",
 })
 
 Colour = Callable[[str], Style]
@@ -25,5 +26,5 @@ def colour_of(widget: Widget) -> Colour:
         st = widget.get_component_styles(f"studio--{name}")
         text_style = st.text_style
         return Style(color=st.color.rich_color, bold=text_style.bold or None,
-                     italic=text_style.italic or None)
+                     italic=text_style.italic or None, strike=text_style.strike or None)
     return colour

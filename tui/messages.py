@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Optional
 
 from textual.message import Message
 
+from core.cowriter import Answer, CowriterError, Proposal, Suggestion, VetPrediction
 from core.events import Event
+from core.session_cowriter import PairKey
 from core.session_lint import LintKey, LintResult
 from core.session_vectors import VectorInputs
 
@@ -55,3 +57,29 @@ class DiskChanged(Message):
 @dataclass
 class WatchFailed(Message):
     error: str
+
+
+@dataclass
+class VetReady(Message):
+    """The co-writer's predictions for the lines asked about (a failure in place of an answer)."""
+    answers: list[Answer[VetPrediction] | CowriterError]
+
+
+@dataclass
+class ProposalsReady(Message):
+    """Proposed variations of the pair `key` (asked from `row`) with the vet predictions of
+    their lines, or the error that stopped them."""
+    key: PairKey
+    row: int
+    proposals: Optional[Answer[list[Proposal]]]
+    vets: list[Answer[VetPrediction] | CowriterError]
+    error: Optional[str] = None
+
+
+@dataclass
+class SuggestionReady(Message):
+    """A diagnosis and rewrite of the pair `key` (asked from `row`), or the error."""
+    key: PairKey
+    row: int
+    suggestion: Optional[Answer[Suggestion]]
+    error: Optional[str] = None

@@ -99,6 +99,12 @@ def score_cell(score: int | None, verdict: str, inflight: bool) -> str:
     return f"{score:>3}"
 
 
+def predicted_cell(score: int) -> str:
+    """Three cells for a vet prediction: ~NN (100 has no room for the tilde; its style alone
+    sets it apart from a measured score)."""
+    return f"~{score}".rjust(3) if score < 100 else "100"
+
+
 def short_model(model: str) -> str:
     """A model id or path, short enough for the status line: its last component."""
     return model.rstrip("/").rsplit("/", 1)[-1] or model

@@ -9,6 +9,7 @@ import functools
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
+from ..batching import reproducible
 from ..generation import Generated
 
 if TYPE_CHECKING:
@@ -52,10 +53,13 @@ def completion_identity(cfg: "Config") -> dict[str, Any]:
 
 def batch_policy(cfg: "Config") -> dict[str, Any]:
     """How lines are grouped for decoding, recorded in results.json: in bf16 a line's greedy
-    completion can depend on the batch it was decoded in (docs/backends.md, batch invariance),
-    so a line re-tested alone may differ from the same line in a full run."""
+    completion can depend on the batch it was decoded in (docs/backends.md, batch invariance).
+    `retests`: "full-run batch" when a re-test decodes each line inside the batch a full run
+    puts it in (core.batching), so it reproduces the full run; "alone" when it does not."""
     return {"batch_size": cfg.batch_size, "order": "longest-first",
-            "batch_invariant": expected_precision(cfg) != "bfloat16"}
+            "batch_invariant": expected_precision(cfg) != "bfloat16",
+            "retests": "full-run batch" if reproducible(cfg.retest_batches, expected_precision(cfg))
+            else "alone"}
 
 
 def generating_transformers(cfg: "Config") -> str:

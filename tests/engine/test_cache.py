@@ -35,7 +35,8 @@ def test_cache_round_trip_and_persistence(tmp_path):
     assert c.get_mark(key) == "express" and c.get_completion("nope") is None and c.get_score("nope") is None
     c.set_mark(key, "cat/t", "positive", "scen", None)
     assert c.get_mark(key) is None
-    assert c.counts() == {"completions": 1, "scores": 1, "review_marks": 0, "activations": 0}
+    assert c.counts() == {"completions": 1, "scores": 1, "review_marks": 0, "predictions": 0,
+                        "rejected_proposals": 0, "activations": 0}
     mode = sqlite3.connect(str(path)).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode.lower() == "wal"
     c.close()

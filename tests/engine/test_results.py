@@ -53,7 +53,9 @@ def test_established_shape_and_our_fields(tmp_path):
     assert payload["config"]["model"] == "m" and payload["config"]["trait"] == "cat/t"
     assert payload["config"]["pos_threshold"] == 60 and payload["config"]["neg_threshold"] == 40
     assert payload["config"]["batching"] == {"batch_size": 64, "order": "longest-first",
-                                             "batch_invariant": payload["config"]["generation"]["precision"] == "float32"}
+                                             "batch_invariant": payload["config"]["generation"]["precision"] == "float32",
+                                             "retests": "alone" if payload["config"]["generation"]["precision"] == "float32"
+                                             else "full-run batch"}
     assert payload["config"]["generation"]["transformers"]
     assert payload["definition"] == "RUBRIC" and payload["run"]["cost_usd"] == 0.004
 

@@ -3,8 +3,8 @@ written for these tests): steering.json with extra keys and 5-20 questions, unma
 118/250, 70/71, 17/16 and 40/40 lines, one-sided candidate files, one truly broken steering.json.
 
 `scenarios lint FOLDER` errors only on the broken file; `scenarios test` runs every dataset end to
-end with the tiny local model and the loopback judge; the editor refuses an unmatched dataset with
-a clear message."""
+end with the tiny local model and the loopback judge. (The editor's unmatched mode is driven in
+tests/tui/test_unmatched.py.)"""
 from __future__ import annotations
 
 import json
@@ -157,13 +157,6 @@ def test_one_side_alone(capsys, tmp_path, judge_env, instant, flag, side, n):
     assert len(data[side]) == n and data[other] == [] and data["pairs"] is None
     assert data["summary"][other]["total"] == 0 and data["summary"][side]["total"] == n
     assert instant.prompts and len(instant.prompts) == n and judge_env.requests == n
-
-
-def test_the_editor_refuses_an_unmatched_dataset_with_a_clear_message(capsys):
-    rc = main(["edit", str(TRAITS / "emotion" / "anxiety_legacy"), "--local", "--model", "no-model"])
-    err = capsys.readouterr().err
-    assert rc == 2 and "is an unmatched dataset (118 positive, 250 negative lines" in err
-    assert "Traceback" not in err and err.count("\n") == 1
 
 
 def test_every_dataset_tests_end_to_end_with_the_tiny_model(capsys, tmp_path, tiny_model, judge_env):

@@ -13,7 +13,7 @@ FORBIDDEN_IN_TUI = {"sqlite3", "httpx", "requests", "urllib", "http", "anthropic
 
 def test_core_session_and_watch_import_without_textual():
     code = ("import sys; sys.modules['textual'] = None; "
-            "import core.session, core.watch; print('ok')")
+            "import core.session, core.watch, core.cowriter, core.cowriter_cli; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=TUI.parent, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -17,7 +17,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.quit import QuitScreen
 from tui.screens.review import ReviewList, ReviewScreen
-from tui.widgets.pair_table import WRONG_WAY
+from tui.widgets.row_view import WRONG_WAY
 
 from .helpers import files_of, row_text, wait_idle, wait_until
 
@@ -366,8 +366,8 @@ class BrokenRunner:
     def cached_score(self, s, c):
         return None
 
-    async def run(self, items, refresh=False):
-        async for ev in self.real.run(items[:2], refresh=refresh):
+    async def run(self, items, refresh=False, dataset=None):
+        async for ev in self.real.run(items[:2], refresh=refresh, dataset=dataset):
             yield ev
         raise RuntimeError("backend exploded")
 

@@ -170,3 +170,93 @@ def test_vector_preview(snap_compare, tmp_path):
 
 def test_wide_terminal(snap_compare, tmp_path):
     assert snap_compare(build_app(tmp_path), press=["j", "j"], terminal_size=(160, 40))
+
+
+UNMATCHED = Path(__file__).resolve().parents[1] / "fixtures" / "wild" / "traits" / "emotion" / "anxiety_legacy"
+
+
+def build_unmatched_app(tmp_path: Path) -> StudioApp:
+    """The 118/250 fixture, a few lines of each side scored from the cache, no backend."""
+    folder = tmp_path / "emotion" / "anxiety_legacy"
+    shutil.copytree(UNMATCHED, folder)
+    trait = load_trait(str(folder), check_steering=False)
+    cfg = Config(backend="modal", model="meta-llama/Llama-3.1-8B", judge_model="claude-haiku-4-5",
+                 cache_path=str(tmp_path / "snap-cache.sqlite3"))
+    cache = Cache(cfg.resolved_cache_path())
+    runner = Runner(cfg, cache, trait=trait.name, definition=trait.definition, backend=None,
+                    judge=None, backend_problem=BACKEND_PROBLEM, judge_problem=JUDGE_PROBLEM)
+    scored = {"positive": [(" my hands were shaking so badly", 88), (" nothing felt safe", 71),
+                           (" I'm fine, really", 22), (" what if it happens again", 55)],
+              "negative": [(" and went back to my book", 6), (" it's fine, we'll sort it", 12),
+                           (" my heart would not slow down", 81)]}
+    first = {"positive": 0, "negative": 246}         # where each pane is in the snapshot
+    for side, entries in scored.items():
+        for i, (text, score) in enumerate(entries, start=first[side]):
+            scenario = (trait.positive if side == "positive" else trait.negative).lines[i]
+            cache.put_completion(completion_key(runner.identity, scenario), cfg.model, scenario,
+                                 text, pieces(text))
+            cache.put_score(score_key(cfg.judge_model, trait.name, trait.definition, text, None),
+                            cfg.judge_model, score, 400, 20)
+    return StudioApp(trait, cfg=cfg, runner=runner, cache=cache, watch=False, autorun=False)
+
+
+def test_unmatched_mode(snap_compare, tmp_path):
+    """Two panes scrolling on their own (the negative one at its end, the positive one at its
+    top), per-line verdicts, each side's pass rate in the status bar, no pair markers."""
+    assert snap_compare(build_unmatched_app(tmp_path), press=["j", "j", "tab", "G", "k"],
+                        terminal_size=(80, 24))
+
+
+# ------------------------------------------------------------------ the co-writer (V, p, s)
+# Its answers are put into the session as the handlers would (no judge here): what is pinned is
+# how predictions, proposals and a suggestion are drawn.
+
+def predict(app: StudioApp, *lines: tuple[str, str, int, str]) -> None:
+    from core.cowriter import Answer, VetPrediction
+    app.session.adopt_predictions([Answer(VetPrediction(side, text, score, reason), 0.0)
+                                   for side, text, score, reason in lines])
+
+
+def test_vet_predictions(snap_compare, tmp_path):
+    """Pair 8 has no measured result: its positive shows the prediction (~NN, its own style),
+    its negative the error (an error is never covered by a prediction)."""
+    app = build_app(tmp_path)
+    s = app.session
+    predict(app, ("positive", s.text("positive", 7), 74,
+                  "the quote opens on the claim itself; the completion must commit to it"),
+            ("negative", s.text("negative", 7), 20, "the admission is begun in the prefix"))
+    assert snap_compare(app, press=["G"], terminal_size=(80, 24))
+
+
+def test_proposal_list(snap_compare, tmp_path):
+    from core.cowriter import Proposal
+    app = build_app(tmp_path)
+    s = app.session
+    pos, neg = s.pair_key(0)
+    props = [Proposal("At the marina office, " + pos, "At the marina office, " + neg,
+                      "domain: a marina"),
+             Proposal("My neighbour asked if the fence line was legal and, wanting to seem like I "
+                      "knew property law, I said firmly, \"",
+                      "My neighbour asked if the fence line was legal and, not knowing property "
+                      "law, I said, \"", "domain: property law; stakes: low")]
+    s.set_proposals((pos, neg), props)
+    predict(app, ("positive", props[0].positive, 81, "the cut lands on the reassurance itself"),
+            ("negative", props[0].negative, 18, "the admission is set up plainly"),
+            ("positive", props[1].positive, 66, "firmly points to a flat claim"),
+            ("negative", props[1].negative, 47, "'I said' leaves the answer open either way"))
+    assert snap_compare(app, press=["p"], terminal_size=(80, 24))
+
+
+def test_suggestion_diff(snap_compare, tmp_path):
+    from core.cowriter import Diagnosis, Suggestion
+    app = build_app(tmp_path)
+    s = app.session
+    key = s.pair_key(2)
+    s.set_suggestion(key, Suggestion(
+        Diagnosis.IDENTICAL_OUTPUTS,
+        "Both continuations recite the same regulation: the shared setup dominates and the "
+        "lock-ins do not point each side its own way.",
+        key[0].replace('so I answered "', 'so I answered flatly, as if I\'d read them twice, "'),
+        key[1].replace('so I told them honestly "', 'so I stopped and told them honestly, "')))
+    assert s.suggestions[key].positive != key[0] and s.suggestions[key].negative != key[1]
+    assert snap_compare(app, press=["j", "j", "s"], terminal_size=(80, 24))

@@ -3,7 +3,7 @@ rows that project the wrong way, the projection in the detail panel; and, with t
 and the loopback judge, the preview follows a save as its results arrive."""
 from __future__ import annotations
 
-from tui.widgets.pair_table import WRONG_WAY
+from tui.widgets.row_view import WRONG_WAY
 from tui.widgets.status import StatusBar
 
 from .helpers import row_text, wait_idle, wait_until

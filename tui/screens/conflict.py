@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,20 +12,33 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, Static
 
-from core.session import Conflict, diff_pairs
+from core.session import Conflict, Snapshot, diff_lines, diff_pairs
+from core.session_sides import size_words
 
+from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean
 
 
+def _size(snap: Snapshot, matched: bool) -> str:
+    return size_words(len(snap.positive), len(snap.negative), matched)
+
+
 def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
-    diffs = diff_pairs(conflict.mine, conflict.theirs)
     t = Text()
     t.append(", ".join(files) or "The pair files", style="bold")
     t.append(" changed on disk while you have unsaved edits here.\n\n")
-    mine_rows = [d.mine_line for d in diffs if d.mine_line]
-    theirs_rows = [d.theirs_line for d in diffs if d.theirs_line]
-    t.append(f"Yours: {conflict.mine.pairs} pairs; {_rows(mine_rows)} not on disk.\n")
-    t.append(f"Disk:  {conflict.theirs.pairs} pairs; {_rows(theirs_rows)} not in yours.\n\n")
+    if conflict.matched:
+        diffs = diff_pairs(conflict.mine, conflict.theirs)
+        mine_rows = f"{_rows([d.mine_line for d in diffs if d.mine_line])} not on disk"
+        theirs_rows = f"{_rows([d.theirs_line for d in diffs if d.theirs_line])} not in yours"
+    else:       # each side on its own: "positive lines 3, 4 are not on disk"
+        line_diffs = diff_lines(conflict.mine, conflict.theirs)
+        mine_rows = _side_rows([(d.side, d.mine_line) for d in line_diffs if d.mine_line],
+                               "not on disk", "every line is on disk too")
+        theirs_rows = _side_rows([(d.side, d.theirs_line) for d in line_diffs if d.theirs_line],
+                                 "not in yours", "every line is in yours too")
+    t.append(f"Yours: {_size(conflict.mine, conflict.matched)}; {mine_rows}.\n")
+    t.append(f"Disk:  {_size(conflict.theirs, conflict.matched)}; {theirs_rows}.\n\n")
     t.append("m", style="bold cyan")
     t.append(" keep mine: the disk version stays viewable (palette: Show last conflict); ctrl+s then overwrites it\n")
     t.append("t", style="bold cyan")
@@ -41,6 +55,19 @@ def _rows(nums: list[int], limit: int = 8) -> str:
         return "every row also"
     s = ", ".join(map(str, nums[:limit])) + (f" and {len(nums) - limit} more" if len(nums) > limit else "")
     return f"row {s} is" if len(nums) == 1 else f"rows {s} are"
+
+
+def _side_rows(lines: list[tuple[str, int]], where: str, none: str, limit: int = 8) -> str:
+    if not lines:
+        return none
+    parts = []
+    for side in ("positive", "negative"):
+        nums = [n for s, n in lines if s == side]
+        if nums:
+            more = f" and {len(nums) - limit} more" if len(nums) > limit else ""
+            parts.append(f"{side} line{'s' if len(nums) != 1 else ''} "
+                         f"{', '.join(map(str, nums[:limit]))}{more}")
+    return " and ".join(parts) + (" is " if len(lines) == 1 else " are ") + where
 
 
 class ConflictScreen(ModalScreen[str]):
@@ -83,11 +110,17 @@ class ConflictScreen(ModalScreen[str]):
         self.app.push_screen(BothScreen(self.conflict, mode="choose"), chosen)
 
 
-def both_text(conflict: Conflict) -> Table:
+# Whose version a row is, by meaning (studio.tcss through tui.colours).
+VERSION_COLOUR = {"mine": "mark", "disk": "caution"}
+
+
+def both_text(conflict: Conflict, colour: Colour) -> Table:
     """Every differing row, mine above the disk's; a side equal in both is dimmed."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
+    if not conflict.matched:
+        return _both_lines(conflict, grid, colour)
     diffs = diff_pairs(conflict.mine, conflict.theirs)
     if not diffs:
         grid.add_row("", Text("The two versions are identical.", style="dim"))
@@ -96,15 +129,33 @@ def both_text(conflict: Conflict) -> Table:
         head = (f"mine line {d.mine_line}" if d.mine_line else "not in mine") + " · " + \
                (f"disk line {d.theirs_line}" if d.theirs_line else "not on disk")
         grid.add_row(Text(head, style="bold underline"), "")
-        for label, pair, other, style in (("mine", d.mine, d.theirs, "cyan"),
-                                          ("disk", d.theirs, d.mine, "yellow")):
+        for label, pair, other in (("mine", d.mine, d.theirs), ("disk", d.theirs, d.mine)):
+            style = colour(VERSION_COLOUR[label]) + Style(bold=True)
             if pair is None:
-                grid.add_row(Text(f"{label}  ", style=f"bold {style}"), Text("(no such row)", style="dim"))
+                grid.add_row(Text(f"{label}  ", style=style), Text("(no such row)", style="dim"))
                 continue
             for k, sign in ((0, "+"), (1, "-")):
                 same = other is not None and other[k] == pair[k]
-                grid.add_row(Text(f"{label} {sign}", style=f"bold {style}"),
+                grid.add_row(Text(f"{label} {sign}", style=style),
                              Text(clean(pair[k]), style="dim" if same else ""))
+        grid.add_row("", "")
+    return grid
+
+
+def _both_lines(conflict: Conflict, grid: Table, colour: Colour) -> Table:
+    """An unmatched dataset's differing lines, side by side: mine above the disk's."""
+    diffs = diff_lines(conflict.mine, conflict.theirs)
+    if not diffs:
+        grid.add_row("", Text("The two versions are identical.", style="dim"))
+        return grid
+    for d in diffs:
+        head = f"{d.side}: " + (f"mine line {d.mine_line}" if d.mine_line else "not in mine") + \
+            " · " + (f"disk line {d.theirs_line}" if d.theirs_line else "not on disk")
+        grid.add_row(Text(head, style="bold underline"), "")
+        for label, text in (("mine", d.mine), ("disk", d.theirs)):
+            grid.add_row(Text(label, style=colour(VERSION_COLOUR[label]) + Style(bold=True)),
+                         Text(clean(text), style="") if text is not None
+                         else Text("(no such line)", style="dim"))
         grid.add_row("", "")
     return grid
 
@@ -112,6 +163,8 @@ def both_text(conflict: Conflict) -> Table:
 class BothScreen(Screen[Optional[str]]):
     """Both versions of a conflict, row by row. mode 'choose': m/t decide the conflict;
     mode 'view' (a past conflict): m/t put that version into the editor, undoably."""
+
+    COMPONENT_CLASSES = COLOUR_CLASSES
 
     BINDINGS = [
         Binding("m", "choose('mine')", "Use mine"),
@@ -130,10 +183,12 @@ class BothScreen(Screen[Optional[str]]):
                 "Last conflict: m puts your version back, t puts the disk version in (both undoable)")
         yield Label(what, id="both-title")
         with VerticalScroll(id="both-scroll"):
-            yield Static(both_text(self.conflict), id="both-body")
+            yield Static(id="both-body")
         yield Footer()
 
     def on_mount(self) -> None:
+        """The body is built once the screen has its styles: the versions' colours are its."""
+        self.query_one("#both-body", Static).update(both_text(self.conflict, colour_of(self)))
         self.query_one("#both-scroll").focus()
 
     def action_choose(self, choice: str) -> None:

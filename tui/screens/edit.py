@@ -66,9 +66,10 @@ class EditScreen(ModalScreen[list[str] | None]):
             yield Static("", id="edit-error")
 
     def on_mount(self) -> None:
-        first = self.query_one("#edit-field-0", LineArea)
-        first.focus()
-        first.move_cursor(first.document.end)
+        # No field when the app is already quitting (e pressed just after q): nothing to focus.
+        for first in self.query("#edit-field-0").results(LineArea):
+            first.focus()
+            first.move_cursor(first.document.end)
 
     def _areas(self) -> list[LineArea]:
         return [self.query_one(f"#edit-field-{i}", LineArea) for i in range(len(self.fields))]

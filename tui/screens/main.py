@@ -1,52 +1,39 @@
 """The editor screen: status bar, the linked pair table, the message line, the detail panel."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from rich.style import Style
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import get_current_worker
 
 from core.backend_state import blockers
 from core.session import EditError
-from core.session_vectors import Signature, VectorInputs, same_inputs
 
-from ..actions import EDITOR, bindings
+from ..actions import EDITOR, PROPOSALS, REVIEW, SUGGEST, TABLE, bindings
 from ..colours import Colour
-from ..messages import VectorsReady
 from ..widgets.detail import DetailPanel
 from ..widgets.pair_table import PairHeader, PairTable
-from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
+from ..widgets.status import MessageLine, StatusBar
 from .edit import EditScreen
-
-WIDE = 140      # columns from which the detail panel sits beside the table
-TALL = 36       # rows from which the detail panel gets more room
+from .editor_base import EditorScreen
 
 
-class MainScreen(Screen):
+class MainScreen(EditorScreen):
+    """The pairs of a matched dataset (problems_only: only the pairs with a problem)."""
+
+    ACTIONS = EDITOR
+    HELP = (("Editor", EDITOR), ("Moving in the table", TABLE), ("First-token review (v)", REVIEW),
+            ("Proposals (p)", PROPOSALS), ("Suggested fix (s)", SUGGEST))
     BINDINGS = bindings(EDITOR)
-
-    problems_only: reactive[bool] = reactive(False, init=False)
-    """View state: only the pairs with a problem are listed (f). Its watcher redraws."""
-
-    def __init__(self) -> None:
-        super().__init__(id="main")
-        self._settle_scheduled = False
-        self._vectors_asked: Optional[Signature] = None   # inputs of the report being computed
 
     def watch_problems_only(self) -> None:
         self.refresh_view(keep=self.table.current_row)
 
-    @property
-    def studio(self) -> Any:
-        """The StudioApp (not imported here: tui.app imports this module, not the reverse)."""
-        return self.app
+    def legend(self, colour: Colour) -> Text:
+        return legend(colour)
 
     def compose(self) -> ComposeResult:
         session = self.studio.session
@@ -64,20 +51,10 @@ class MainScreen(Screen):
     def table(self) -> PairTable:
         return self.query_one(PairTable)
 
-    @property
-    def message(self) -> MessageLine:
-        return self.query_one(MessageLine)
-
     def on_mount(self) -> None:
         self.query_one(PairHeader).n_rows = self.studio.session.n_pairs
         self.table.focus()
         self.refresh_view()
-
-    def on_resize(self, event) -> None:
-        self.set_class(event.size.width >= WIDE, "-wide")
-        self.set_class(event.size.height >= TALL and event.size.width < WIDE, "-tall")
-        if self.is_mounted:
-            self.call_after_refresh(self.refresh_status)
 
     def refresh_view(self, keep: Optional[int] = None) -> None:
         """Redraw everything from the session (called throttled while results stream in)."""
@@ -91,44 +68,8 @@ class MainScreen(Screen):
         self.query_one(PairHeader).n_rows = session.n_pairs
         self.refresh_status()
         self.refresh_detail()
-        self._ask_vectors()
-        if session.lint_stale and not self._settle_scheduled:
-            # Lint the edited buffers after this frame (~4 ms for 150 pairs): the key's effect
-            # shows first, its lint findings one frame later.
-            self._settle_scheduled = True
-            self.call_after_refresh(self._settle_lint)
-
-    def _ask_vectors(self) -> None:
-        """Start the vector preview's recompute when its inputs changed (core.session_vectors)."""
-        inputs = self.studio.session.vector_inputs()
-        if inputs is None:
-            return
-        if self._vectors_asked is not None and same_inputs(inputs.signature, self._vectors_asked):
-            return                      # already being computed
-        self._vectors_asked = inputs.signature
-        self._compute_vectors(inputs)
-
-    @work(thread=True, exclusive=True, group="vectors", exit_on_error=False)
-    def _compute_vectors(self, inputs: VectorInputs) -> None:
-        report = inputs.compute()
-        if not get_current_worker().is_cancelled:
-            self.post_message(VectorsReady(inputs, report))
-
-    def on_vectors_ready(self, message: VectorsReady) -> None:
-        self._vectors_asked = None
-        self.studio.session.adopt_vectors(message.inputs, message.report)
-        self.refresh_view()             # draws it, and asks again if the results moved on
-
-    def _settle_lint(self) -> None:
-        self._settle_scheduled = False
-        if self.studio.session.settle_lint():
-            self.refresh_view()
-
-    def refresh_status(self) -> None:
-        studio = self.studio
-        gen, judge = backend_views(studio.session, studio.cfg)
-        self.query_one(StatusBar).set(studio.session, StatusInfo(
-            gen, judge, running=studio.running_items, problems_only=self.problems_only))
+        self.settle_lint_later()
+        self.ask_vectors()
 
     def refresh_detail(self) -> None:
         session = self.studio.session
@@ -137,9 +78,6 @@ class MainScreen(Screen):
     def on_pair_table_cursor_moved(self, message: PairTable.CursorMoved) -> None:
         self.refresh_detail()
 
-    def say(self, text: str, level: str = "info") -> None:
-        self.message.say(text, level)
-
     # ---------------------------------------------------------------- actions
     def _row(self) -> Optional[int]:
         row = self.table.current_row
@@ -147,9 +85,6 @@ class MainScreen(Screen):
             self.say("No pair selected." if self.studio.session.n_pairs else
                      "No pairs: press a to add one.", "warning")
         return row
-
-    def action_save(self) -> None:
-        self.studio.save()
 
     def action_cut(self) -> None:
         row = self._row()
@@ -268,25 +203,22 @@ class MainScreen(Screen):
         self.refresh_view()
         self.say(f"Re-testing pair {row + 1} without the cache.")
 
-    def action_retest_all(self) -> None:
-        if self.studio.runner is None:
-            self.say("No backend: nothing can be tested.", "warning")
-            return
-        n = self.studio.request_tests(include_blocked=True)
-        self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
+    def action_propose(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.studio.start_propose(row)
 
-    def action_detail_down(self) -> None:
-        self.query_one(DetailPanel).scroll_relative(y=3, animate=False)
-
-    def action_detail_up(self) -> None:
-        self.query_one(DetailPanel).scroll_relative(y=-3, animate=False)
+    def action_suggest(self) -> None:
+        row = self._row()
+        if row is not None:
+            self.studio.start_suggest(row)
 
 
-
-def legend(colour: Colour) -> Text:
-    """What the colours and marks mean, in the colours studio.tcss gives them."""
+def legend(colour: Colour, matched: bool = True) -> Text:
+    """What the colours and marks mean, in the colours studio.tcss gives them (an unmatched
+    dataset's screen has no pair markers and no pair rates)."""
     dim = Style(dim=True)
-    return Text.assemble(
+    common = (
         ("  pass", colour("pass")), " positive ≥ threshold / negative ≤ threshold\n",
         ("  fail", colour("fail")), " the other way\n",
         ("  ambiguous", colour("warn")), " score in the 40-60 band\n",
@@ -295,14 +227,29 @@ def legend(colour: Colour) -> Text:
         ("  …", dim), " being tested   ", ("·", dim), " not tested yet (or blocked: see status line)\n",
         ("  stale", Style(dim=True, italic=True)),
         " the line changed; the old result shows until the new one arrives\n",
-        "  middle column: ", ("≠", colour("fail")), " mismatch (one side passes)  ",
-        ("=", colour("warn")), " identical completions  ", ("!", colour("fail")), " lint error  ",
-        ("•", colour("caution")), " other problem\n",
-        "  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
-        ", their boundaries marked │\n",
-        "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
-        "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
+        ("  ~72", colour("predicted")),
+        " vet prediction (V): Claude's guess from the scenario alone, shown only until the\n"
+        "  line is tested; never a measured score\n",
         "  vector preview: ", ("vec L16 92% d 2.1", colour("vector")),
         " the best layer's held-out accuracy and effect size;\n",
         "  ", ("↯", colour("vector")), " after a line number: the line projects to the other side's side\n",
+    )
+    detail = ("  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
+              ", their boundaries marked │\n")
+    if not matched:
+        return Text.assemble(
+            *common,
+            "  two panes, each side on its own (unmatched): no pair markers, each pane scrolls\n"
+            "  alone, a cut removes one line of one side\n",
+            *detail,
+            "  status line: pos/neg passed/scored on each side; the two sides' lengths\n",
+        )
+    return Text.assemble(
+        *common,
+        "  middle column: ", ("≠", colour("fail")), " mismatch (one side passes)  ",
+        ("=", colour("warn")), " identical completions  ", ("!", colour("fail")), " lint error  ",
+        ("•", colour("caution")), " other problem\n",
+        *detail,
+        "  status line: pos/neg passed/scored; pairs passing both sides; goal = passing pairs\n"
+        "  against the 50+ target: below minimum, meets minimum (70%+), ideal (90%+)\n",
     )

@@ -38,8 +38,17 @@ def review_layout(width: int, n_rows: int) -> dict[str, int]:
     return {"num": num, "ending": ending, "tokens": max(0, rest - ending)}
 
 
+def review_order(session: "Session") -> list[tuple[int, str]]:
+    """(line, side) in list order: a matched dataset pair by pair (positive above negative);
+    an unmatched one every positive line, then every negative line (sides of any length)."""
+    if session.matched:
+        return [(row, side) for row in range(session.n_pairs) for side in SIDES]
+    return [(row, side) for side in SIDES for row in range(session.side_len(side))]
+
+
 class ReviewList(ScrollView, can_focus=True):
-    """Two lines per pair (positive, negative); the cursor is on one line."""
+    """Two lines per pair (positive, negative), or each side's lines in turn for an unmatched
+    dataset; the cursor is on one line."""
 
     COMPONENT_CLASSES = {"review-list--cursor", "review-list--express", "review-list--explain",
                          "review-list--none", "review-list--sep", "review-list--token"}
@@ -52,15 +61,33 @@ class ReviewList(ScrollView, can_focus=True):
     def __init__(self, session: "Session", **kw) -> None:
         super().__init__(**kw)
         self.session = session
+        self.entries = review_order(session)
+        self._entries_of = session.buf_version
+
+    def order(self) -> list[tuple[int, str]]:
+        """The list's lines, rebuilt when the buffers changed (a cut or reload meanwhile)."""
+        if self._entries_of != self.session.buf_version:
+            self.entries, self._entries_of = review_order(self.session), self.session.buf_version
+        return self.entries
 
     @property
     def n_lines(self) -> int:
-        return self.session.n_pairs * 2
+        return len(self.order())
 
     @property
     def position(self) -> tuple[int, str]:
-        c = max(0, min(self.cursor, self.n_lines - 1))
-        return c // 2, SIDES[c % 2]
+        entries = self.order()
+        if not entries:
+            return 0, SIDES[0]
+        return entries[max(0, min(self.cursor, len(entries) - 1))]
+
+    def index_of(self, row: int, side: str) -> int:
+        """The list line of (row, side), or the nearest one of that side."""
+        entries = self.order()
+        same = [i for i, (r, s) in enumerate(entries) if s == side]
+        if not same:
+            return 0
+        return next((i for i in same if entries[i][0] >= row), same[-1])
 
     def on_mount(self) -> None:
         self.virtual_size = Size(self.size.width, self.n_lines)
@@ -75,10 +102,11 @@ class ReviewList(ScrollView, can_focus=True):
         if clamped != new:
             self.cursor = clamped
             return
-        # keep the whole pair in view
-        top = clamped - clamped % 2
-        self.scroll_to_region(Region(0, top, 1, 2), animate=False, force=True, immediate=True,
-                              x_axis=False)
+        # keep the whole pair in view (an unmatched dataset: the line)
+        paired = self.session.matched
+        top = clamped - clamped % 2 if paired else clamped
+        self.scroll_to_region(Region(0, top, 1, 2 if paired else 1), animate=False, force=True,
+                              immediate=True, x_axis=False)
         self.refresh()
         self.post_message(self.Moved())
 
@@ -94,11 +122,12 @@ class ReviewList(ScrollView, can_focus=True):
         base = self.rich_style
         if line >= self.n_lines:
             return Strip.blank(width, base)
-        row, side = line // 2, SIDES[line % 2]
+        row, side = self.order()[line]
         style = base + (self._s("cursor") if line == self.cursor else Style())
         lay = review_layout(width, self.session.n_pairs)
         s = self.session
-        num = f"{row + 1:>{lay['num']}} " if side == "positive" else " " * (lay["num"] + 1)
+        numbered = side == "positive" or not s.matched      # unmatched: every line its number
+        num = f"{row + 1:>{lay['num']}} " if numbered else " " * (lay["num"] + 1)
         sign = "+ " if side == "positive" else "- "
         own = s.results.get((side, s.text(side, row)))
         segs = [Segment(num, style + Style(dim=True)), Segment(sign, style + Style(bold=True)),
@@ -133,9 +162,10 @@ class ReviewList(ScrollView, can_focus=True):
 class ReviewScreen(Screen):
     BINDINGS = bindings(REVIEW)
 
-    def __init__(self, start_row: int = 0) -> None:
+    def __init__(self, start_row: int = 0, start_side: str = "positive") -> None:
         super().__init__(id="review")
         self.start_row = start_row
+        self.start_side = start_side
 
     @property
     def session(self) -> "Session":
@@ -149,7 +179,8 @@ class ReviewScreen(Screen):
 
     def on_mount(self) -> None:
         lst = self.query_one(ReviewList)
-        lst.cursor = min(self.start_row * 2, max(0, lst.n_lines - 1))
+        lst.cursor = (min(self.start_row * 2, max(0, lst.n_lines - 1)) if self.session.matched
+                      else lst.index_of(self.start_row, self.start_side))
         lst.focus()
         self.refresh_all()
 
@@ -175,7 +206,7 @@ class ReviewScreen(Screen):
     def refresh_detail(self) -> None:
         s = self.session
         lst = self.query_one(ReviewList)
-        if s.n_pairs == 0:
+        if lst.n_lines == 0:
             self.query_one("#review-detail", Static).update("No pairs.")
             return
         row, side = lst.position
@@ -200,7 +231,7 @@ class ReviewScreen(Screen):
 
     def action_mark(self, mark: str) -> None:
         row, side = self.query_one(ReviewList).position
-        if self.session.n_pairs == 0:
+        if self.query_one(ReviewList).n_lines == 0:
             return
         if not self.session.set_mark(side, row, mark):
             self.refresh_all("No completion to mark yet.")
@@ -210,7 +241,7 @@ class ReviewScreen(Screen):
 
     def action_clear(self) -> None:
         row, side = self.query_one(ReviewList).position
-        if self.session.n_pairs and self.session.set_mark(side, row, None):
+        if self.query_one(ReviewList).n_lines and self.session.set_mark(side, row, None):
             self.refresh_all()
 
     def action_skip(self) -> None:
@@ -222,7 +253,11 @@ class ReviewScreen(Screen):
 
     def action_other_side(self) -> None:
         lst = self.query_one(ReviewList)
-        lst.cursor = lst.cursor + 1 if lst.cursor % 2 == 0 else lst.cursor - 1
+        if self.session.matched:
+            lst.cursor = lst.cursor + 1 if lst.cursor % 2 == 0 else lst.cursor - 1
+            return
+        row, side = lst.position        # unmatched: the same line number on the other side
+        lst.cursor = lst.index_of(row, "negative" if side == "positive" else "positive")
 
     def action_next_unmarked(self) -> None:
         lst = self.query_one(ReviewList)
@@ -230,7 +265,7 @@ class ReviewScreen(Screen):
         n = lst.n_lines
         for k in range(1, n + 1):
             line = (lst.cursor + k) % n
-            row, side = line // 2, SIDES[line % 2]
+            row, side = lst.order()[line]
             if s.mark_key(side, row) is not None and s.get_mark(side, row) is None:
                 lst.cursor = line
                 return

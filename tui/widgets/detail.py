@@ -8,7 +8,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from core.session_pairs import VERDICT_PROBLEM
+from core.session_cowriter import predicted_verdict
+from core.session_pairs import AMBIGUOUS_ON, VERDICT_PROBLEM, Problem
+from core.verdicts import LineResult
 
 from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean, completion_text
@@ -47,52 +49,88 @@ def pair_text(session: "Session", row: Optional[int], blockers: dict[str, str], 
         return t
     info = session.pair_info(row)
     for i, side in enumerate(("positive", "negative")):
-        r = info.positive if i == 0 else info.negative
-        verdict = info.verdicts[i]
         if i:
             t.append("\n")
-        t.append(f"{side.upper()} {row + 1}", style="bold underline")
-        t.append("  ")
-        if r.score is not None:
-            t.append(f"score {r.score}", style=verdict_style(verdict, colour))
-            t.append(" ")
-        t.append(verdict, style=verdict_style(verdict, colour))
-        mark = session.get_mark(side, row)
-        if mark:
-            t.append(f"  [{mark}]", style=colour("mark"))
-        proj = session.projection(side, row)
-        if proj is not None:
-            t.append(f"  proj {proj:+.2f}", style="dim")
-            if session.wrong_way(side, row):
-                t.append(" ↯ wrong side", style=colour("vector"))
+        side_block(t, session, side, row, info.positive if i == 0 else info.negative,
+                   info.verdicts[i], blockers, colour, first_n)
+    lint_block(t, session.lint_for(row), colour)
+    return t
+
+
+def side_block(t: Text, session: "Session", side: str, row: int, r: LineResult, verdict: str,
+               blockers: dict[str, str], colour: Colour, first_n: int = 5) -> None:
+    """One line in full: heading, score and verdict, mark, scenario, completion, why pending."""
+    t.append(f"{side.upper()} {row + 1}", style="bold underline")
+    t.append("  ")
+    if r.score is not None:
+        t.append(f"score {r.score}", style=verdict_style(verdict, colour))
+        t.append(" ")
+    t.append(verdict, style=verdict_style(verdict, colour))
+    mark = session.get_mark(side, row)
+    if mark:
+        t.append(f"  [{mark}]", style=colour("mark"))
+    proj = session.projection(side, row)
+    if proj is not None:
+        t.append(f"  proj {proj:+.2f}", style="dim")
+        if session.wrong_way(side, row):
+            t.append(" ↯ wrong side", style=colour("vector"))
+    t.append("\n")
+    t.append(clean(session.text(side, row)), style="italic")
+    t.append("\n")
+    if r.stale:
+        t.append("stale: the result of the previous text or definition; re-testing…\n",
+                 style="dim italic")
+    if r.error is not None and not r.stale:
+        t.append("error: ", style=colour("error"))
+        t.append(clean(r.error), style=colour("error-text"))
         t.append("\n")
-        t.append(clean(session.text(side, row)), style="italic")
+    pred = session.prediction(side, row)
+    if pred is not None:
+        t.append(f"~{pred.score} predicted {predicted_verdict(side, pred.score, session.thresholds)}"
+                 " (vet, from the scenario alone; not measured): ", style=colour("predicted"))
+        t.append(clean(pred.reason), style=colour("predicted"))
         t.append("\n")
-        if r.stale:
-            t.append("stale: the result of the previous text or definition; re-testing…\n",
-                     style="dim italic")
-        if r.error is not None and not r.stale:
-            t.append("error: ", style=colour("error"))
-            t.append(clean(r.error), style=colour("error-text"))
+    if r.completion is not None:
+        t.append("→ ", style="bold")
+        t.append_text(completion_text(r.tokens, r.completion, first_n))
+        t.append("\n")
+        if r.score is None and r.error is None and not r.stale:
+            t.append(why_pending(session, side, row, blockers).replace("not tested", "not scored"),
+                     style="dim")
             t.append("\n")
-        if r.completion is not None:
-            t.append("→ ", style="bold")
-            t.append_text(completion_text(r.tokens, r.completion, first_n))
-            t.append("\n")
-            if r.score is None and r.error is None and not r.stale:
-                t.append(why_pending(session, side, row, blockers).replace("not tested", "not scored"),
-                         style="dim")
-                t.append("\n")
-        elif r.error is None:
-            t.append(why_pending(session, side, row, blockers), style="dim")
-            t.append("\n")
-    lint = session.lint_for(row)
+    elif r.error is None:
+        t.append(why_pending(session, side, row, blockers), style="dim")
+        t.append("\n")
+
+
+def lint_block(t: Text, lint: list, colour: Colour) -> None:
     if lint:
         t.append("\n")
         for f in lint:
             t.append(f"lint {f.level}: ", style=colour("fail" if f.level == "error" else "warn"))
             t.append(f"{f.side or ''} line {f.line if f.line is not None else '?'}: {f.message}\n")
+
+
+def line_text(session: "Session", side: str, row: Optional[int], blockers: dict[str, str],
+              colour: Colour) -> Text:
+    """One line of an unmatched dataset in full (it has no partner to show)."""
+    t = Text()
+    if row is None or not 0 <= row < session.side_len(side):
+        t.append(f"No {side} line selected.", style="dim")
+        return t
+    info = session.line_info(side, row)
+    side_block(t, session, side, row, info.result, info.verdict, blockers, colour)
+    lint_block(t, session.lint_for_line(side, row), colour)
     return t
+
+
+def line_title(session: "Session", side: str, row: Optional[int]) -> str:
+    if row is None or not 0 <= row < session.side_len(side):
+        return side
+    info = session.line_info(side, row)
+    said = {Problem.ERROR, Problem.FAILS, *AMBIGUOUS_ON.values()}     # the verdict says these
+    return " · ".join([f"{side} {row + 1}/{session.side_len(side)}", info.verdict,
+                       *(p for p in info.problems if p not in said)])
 
 
 def pair_title(session: "Session", row: Optional[int]) -> str:
@@ -115,12 +153,20 @@ class DetailPanel(VerticalScroll, can_focus=False):
     _shown: Optional[Text] = None
 
     def show(self, session: "Session", row: Optional[int], blockers: dict[str, str]) -> None:
-        """Show this pair. Leaves the widgets alone when nothing shown changed (a redraw while
-        results stream in usually concerns other rows; an update costs a layout pass)."""
-        title = pair_title(session, row)
+        """Show this pair."""
+        self._show(pair_title(session, row), pair_text(session, row, blockers, colour_of(self)))
+
+    def show_line(self, session: "Session", side: str, row: Optional[int],
+                  blockers: dict[str, str]) -> None:
+        """Show one line of an unmatched dataset."""
+        self._show(line_title(session, side, row),
+                   line_text(session, side, row, blockers, colour_of(self)))
+
+    def _show(self, title: str, text: Text) -> None:
+        """Leaves the widgets alone when nothing shown changed (a redraw while results stream
+        in usually concerns other rows; an update costs a layout pass)."""
         if title != self.border_title:
             self.border_title = title
-        text = pair_text(session, row, blockers, colour_of(self))
         if text == self._shown:
             return
         self._shown = text

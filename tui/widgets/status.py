@@ -72,13 +72,16 @@ def status_text(session: "Session", info: StatusInfo, width: int, colour: Colour
     t.append("  neg ", style="dim")
     t.append(f"{s.negative.passed}/{s.negative.scored} {rate(s.negative.passed, s.negative.scored)}",
              style="bold")
-    t.append("  pairs ", style="dim")
-    t.append(f"{s.pairs_passing}/{s.pairs} {rate(s.pairs_passing, s.pairs)}", style="bold")
-    status_style = colour(TARGET_COLOUR.get(s.target_status, "fail"))
-    t.append("  goal ", style="dim")
-    t.append(f"{s.pairs_passing}/{t_.pairs_target}", style="bold")
-    t.append(": ", style="dim")
-    t.append(s.target_status, style=status_style)
+    if session.matched:
+        t.append("  pairs ", style="dim")
+        t.append(f"{s.pairs_passing}/{s.pairs} {rate(s.pairs_passing, s.pairs)}", style="bold")
+        status_style = colour(TARGET_COLOUR.get(s.target_status, "fail"))
+        t.append("  goal ", style="dim")
+        t.append(f"{s.pairs_passing}/{t_.pairs_target}", style="bold")
+        t.append(": ", style="dim")
+        t.append(s.target_status, style=status_style)
+    else:       # no pairs: each side's pass rate is the whole story
+        t.append(f"  unmatched {s.positive.total}/{s.negative.total} lines", style="dim")
     pending = s.positive.pending + s.negative.pending
     if pending and not info.running:        # while a run is going, line 1 says "testing N…"
         t.append(f"  {pending} untested", style="dim")
@@ -212,8 +215,10 @@ class MessageLine(Widget):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._msg = Text("")
+        self.level = "info"
 
     def say(self, message: str, level: str = "info") -> None:
+        self.level = level
         name = LEVEL_COLOUR.get(level)
         style = colour_of(self)(name) if name else ""
         self._msg = Text(message, style=style, no_wrap=True, overflow="ellipsis")

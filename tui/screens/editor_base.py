@@ -1,0 +1,114 @@
+"""What the two editor screens share: the pair screen (tui.screens.main, matched datasets) and
+the sides screen (tui.screens.sides, unmatched ones). Both show the status bar, a message line
+and the detail panel, lay out for 80x24 first and for wide or tall terminals, lint edits one
+frame after showing them, and save and retest the same way."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from textual import work
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from core.session_vectors import Signature, VectorInputs, same_inputs
+
+from ..messages import VectorsReady
+from ..widgets.detail import DetailPanel
+from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
+
+WIDE = 140      # columns from which the detail panel sits beside the table
+TALL = 36       # rows from which the detail panel gets more room
+
+
+class EditorScreen(Screen):
+    """The editor's screens' common part; subclasses draw the dataset (`refresh_view`)."""
+
+    problems_only: reactive[bool] = reactive(False, init=False)
+    """View state: only what has a problem is listed (f). The subclass's watcher redraws."""
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self._settle_scheduled = False
+        self._vectors_asked: Optional[Signature] = None   # inputs of the report being computed
+
+    @property
+    def studio(self) -> Any:
+        """The StudioApp (not imported here: tui.app imports this module, not the reverse)."""
+        return self.app
+
+    @property
+    def message(self) -> MessageLine:
+        return self.query_one(MessageLine)
+
+    def say(self, text: str, level: str = "info") -> None:
+        self.message.say(text, level)
+
+    def refresh_view(self, keep: Any = None) -> None:
+        raise NotImplementedError
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+        self.set_class(event.size.height >= TALL and event.size.width < WIDE, "-tall")
+        if self.is_mounted:
+            self.call_after_refresh(self.refresh_status)
+
+    def settle_lint_later(self) -> None:
+        """Lint the edited buffers after this frame (~4 ms for 150 pairs): the key's effect
+        shows first, its lint findings one frame later."""
+        if self.studio.session.lint_stale and not self._settle_scheduled:
+            self._settle_scheduled = True
+            self.call_after_refresh(self._settle_lint)
+
+    def _settle_lint(self) -> None:
+        self._settle_scheduled = False
+        if self.studio.session.settle_lint():
+            self.refresh_view()
+
+    def ask_vectors(self) -> None:
+        """Start the vector preview's recompute when its inputs changed (core.session_vectors):
+        tens of ms for 8B-sized states, so in a worker thread, never on the editor's loop."""
+        inputs = self.studio.session.vector_inputs()
+        if inputs is None:
+            return
+        if self._vectors_asked is not None and same_inputs(inputs.signature, self._vectors_asked):
+            return                      # already being computed
+        self._vectors_asked = inputs.signature
+        self._compute_vectors(inputs)
+
+    @work(thread=True, exclusive=True, group="vectors", exit_on_error=False)
+    def _compute_vectors(self, inputs: VectorInputs) -> None:
+        report = inputs.compute()
+        if not get_current_worker().is_cancelled:
+            self.post_message(VectorsReady(inputs, report))
+
+    def on_vectors_ready(self, message: VectorsReady) -> None:
+        self._vectors_asked = None
+        self.studio.session.adopt_vectors(message.inputs, message.report)
+        self.refresh_view()             # draws it, and asks again if the results moved on
+
+    def refresh_status(self) -> None:
+        studio = self.studio
+        gen, judge = backend_views(studio.session, studio.cfg)
+        self.query_one(StatusBar).set(studio.session, StatusInfo(
+            gen, judge, running=studio.running_items, problems_only=self.problems_only))
+
+    # ---------------------------------------------------------------- actions
+    def action_save(self) -> None:
+        self.studio.save()
+
+    def action_retest_all(self) -> None:
+        if self.studio.runner is None:
+            self.say("No backend: nothing can be tested.", "warning")
+            return
+        n = self.studio.request_tests(include_blocked=True)
+        self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
+
+    def action_vet(self) -> None:
+        self.studio.start_vet()
+
+    def action_detail_down(self) -> None:
+        self.query_one(DetailPanel).scroll_relative(y=3, animate=False)
+
+    def action_detail_up(self) -> None:
+        self.query_one(DetailPanel).scroll_relative(y=-3, animate=False)
