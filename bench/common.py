@@ -127,6 +127,7 @@ class InstantBackend:
     name = "instant"
     likely_cold = True
     cold_start_note = ""
+    captures = False          # returns no hidden states: cached completions are used as they are
 
     def __init__(self, model: str = "instant-model"):
         self.model = model

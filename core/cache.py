@@ -4,6 +4,7 @@ Identity is content, not line number: a completion is keyed by (model, generatio
 prompt) and a score by (judge model, judge prompt version, trait, definition, completion
 [, scenario]). Cutting or reordering lines therefore still hits the cache; editing one line
 misses for that line alone; editing definition.txt misses every score but no completion.
+Captured hidden states are keyed by the completion key plus the capture settings.
 Each result is committed as it arrives, so a run that dies keeps what it finished.
 """
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
+
+from .activations import Activations
 
 SCHEMA_VERSION = 1
 CHUNK = 500          # keys per query: well under SQLite's limit on bound parameters
@@ -78,6 +81,9 @@ class Cache:
                 CREATE TABLE IF NOT EXISTS rejected_proposals (
                     key TEXT NOT NULL, positive TEXT NOT NULL, negative TEXT NOT NULL,
                     created REAL NOT NULL, PRIMARY KEY (key, positive, negative));
+                CREATE TABLE IF NOT EXISTS activations (
+                    key TEXT PRIMARY KEY, layers TEXT NOT NULL, position TEXT NOT NULL,
+                    dim INTEGER NOT NULL, data BLOB NOT NULL, created REAL NOT NULL);
                 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
             """)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -110,6 +116,21 @@ class Cache:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?)",
                              (key, model, prompt, text, json.dumps(list(tokens)), time.time()))
+
+    # -- captured hidden states (core.activations): float16 bytes, layers x dim
+    def get_activations(self, key: str) -> Activations | None:
+        return self.get_activations_many([key]).get(key)
+
+    def get_activations_many(self, keys: Iterable[str]) -> dict[str, Activations]:
+        return {key: Activations(tuple(json.loads(layers)), position, int(dim), bytes(data))
+                for key, layers, position, dim, data in
+                self._select("SELECT key, layers, position, dim, data FROM activations", keys)}
+
+    def put_activations(self, key: str, acts: Activations) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO activations VALUES (?, ?, ?, ?, ?, ?)",
+                             (key, json.dumps(list(acts.layers)), acts.position, acts.dim,
+                              sqlite3.Binary(acts.data), time.time()))
 
     # -- scores
     def get_score(self, key: str) -> CachedScore | None:
@@ -175,4 +196,4 @@ class Cache:
         with self._lock:
             return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                     for t in ("completions", "scores", "review_marks", "predictions",
-                              "rejected_proposals")}
+                              "rejected_proposals", "activations")}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .config import Config, ConfigError, load_config, validate
+from .config import VECTOR_POSITIONS, Config, ConfigError, load_config, validate
 from .dataset_pairing import PAIRINGS
 
 EXIT_OK, EXIT_FAIL, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -38,11 +38,29 @@ def _add_backend_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--neg-threshold", type=int, help="negative passes at score <= this (40)")
     g.add_argument("--concurrency", type=int, help="judge calls in flight (16)")
     g.add_argument("--batch-size", type=int, help="prompts per generation batch (64)")
+    v = p.add_argument_group("vector preview")
+    v.add_argument("--no-vectors", action="store_true",
+                   help="do not capture hidden states (no per-layer accuracy, no projections)")
+    v.add_argument("--layers", type=_layers_arg, metavar="L,L,...",
+                   help="layers to capture, 1-based (default: five spread over the middle of the model)")
+    v.add_argument("--position", choices=VECTOR_POSITIONS,
+                   help="average the first k response tokens (first-k, k from [vectors] first_k, "
+                        "default 5) or all of them")
     g.add_argument("--config", help="scenarios.toml to read (default ./scenarios.toml, then the user config dir)")
     p.add_argument("--pairing", choices=PAIRINGS,
                    help="matched: line N of each file is a pair; unmatched: two separate sets of "
                         "scenarios (any lengths, no pair verdicts); auto (default, or [dataset] "
                         "pairing in scenarios.toml): detect")
+
+
+def _layers_arg(value: str) -> tuple[int, ...]:
+    try:
+        layers = tuple(int(x) for x in value.replace(" ", "").split(",") if x)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: give layer numbers separated by commas, like 8,12,16") from None
+    if not layers or min(layers) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: layers are numbered from 1")
+    return layers
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -53,7 +71,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         judge_model=args.judge_model, judge_sees_scenario=True if args.judge_sees_scenario else None,
         max_new_tokens=args.max_new_tokens, temperature=args.temperature,
         positive_threshold=args.pos_threshold, negative_threshold=args.neg_threshold,
-        judge_concurrency=args.concurrency, batch_size=args.batch_size, pairing=args.pairing)
+        judge_concurrency=args.concurrency, batch_size=args.batch_size, pairing=args.pairing,
+        vectors=False if args.no_vectors else None, vector_layers=args.layers,
+        vector_position=args.position)
     # Flags are checked like the file is: --concurrency 0 would otherwise hang the judge forever.
     validate(cfg, "command line")
     return cfg

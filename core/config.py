@@ -18,6 +18,7 @@ else:  # pragma: no cover
 
 from platformdirs import user_cache_dir, user_config_dir
 
+from .activations import Position
 from .batching import RETEST_BATCHES, RetestBatches
 from .dataset_pairing import PAIRINGS, Pairing
 from .verdicts import Thresholds
@@ -26,6 +27,9 @@ APP_NAME = "scenario-studio"
 DEFAULT_MODEL = "meta-llama/Llama-3.1-8B"
 DEFAULT_JUDGE = "claude-haiku-4-5"
 DEFAULT_MODAL_APP = "scenario-studio"
+
+
+VECTOR_POSITIONS = tuple(str(p) for p in Position)
 
 
 class ConfigError(Exception):
@@ -59,6 +63,10 @@ class Config:
     ideal_rate: float = 0.90
     cache_path: str = ""            # empty: the user cache dir
     pairing: Pairing = "auto"       # datasets: "auto" (detect), "matched" or "unmatched"
+    vectors: bool = True            # capture hidden states for the vector preview (core.activations)
+    vector_layers: tuple[int, ...] = ()   # empty: five layers over the middle of the network
+    vector_position: str = "first-k"      # "first-k" (the first vector_first_k response tokens) or "all"
+    vector_first_k: int = 5
     source: str = "defaults"
 
     @property
@@ -96,6 +104,8 @@ _KEYS = {
     ("targets", "ideal_rate"): "ideal_rate",
     ("cache", "path"): "cache_path",
     ("dataset", "pairing"): "pairing",
+    ("vectors", "enabled"): "vectors", ("vectors", "layers"): "vector_layers",
+    ("vectors", "position"): "vector_position", ("vectors", "first_k"): "vector_first_k",
 }
 
 
@@ -126,6 +136,10 @@ def parse_config(text: str, source: str = "scenarios.toml") -> Config:
 
 def _coerce(value: Any, typ: Any, where: str) -> Any:
     typ = str(typ)
+    if typ == "tuple[int, ...]":
+        if not isinstance(value, list) or any(isinstance(x, bool) or not isinstance(x, int) for x in value):
+            raise ConfigError(f"{where} must be a list of integers, like [8, 12, 16]")
+        return tuple(value)
     if typ == "bool":
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false")
@@ -168,6 +182,11 @@ def validate(cfg: Config, source: str = "config") -> None:
     if cfg.pairing not in PAIRINGS:
         raise ConfigError(f"{source}: dataset pairing must be one of {', '.join(PAIRINGS)}, "
                           f"not '{cfg.pairing}'")
+    if cfg.vector_position not in VECTOR_POSITIONS:
+        raise ConfigError(f"{source}: vectors position must be one of {', '.join(VECTOR_POSITIONS)}, "
+                          f"not '{cfg.vector_position}'")
+    if cfg.vector_first_k < 1 or any(layer < 1 for layer in cfg.vector_layers):
+        raise ConfigError(f"{source}: vectors first_k and every vector layer must be at least 1")
     if cfg.judge_timeout_s <= 0 or cfg.judge_max_retries < 0:
         raise ConfigError(f"{source}: judge timeout_s must be > 0 and max_retries >= 0")
     if cfg.backend == "modal" and looks_like_local_model(cfg.model):

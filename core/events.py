@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Union
+from typing import Literal, Optional, Union
+
+from .activations import Activations
 
 Side = Literal["positive", "negative"]
 SIDES: tuple[Side, Side] = ("positive", "negative")
@@ -48,6 +50,7 @@ class CompletionReady:
     text: str
     tokens: tuple[str, ...]
     cached: bool
+    activations: Optional[Activations] = None   # captured in the same pass (vectors on)
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,20 @@ without it (the Modal path needs no torch on the user's machine).
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from .activations import Activations, CaptureSettings, ResponseTap, decoder_layers, resolve_layers
 
 
 @dataclass(frozen=True)
 class Generated:
     text: str
     tokens: tuple[str, ...]   # the completion's token pieces, as text, in order
+    activations: Optional[Activations] = None   # captured hidden states (core.activations)
 
 
 def encode_prompts(tokenizer: Any, prompts: Sequence[str], chat_template: bool = False) -> list[list[int]]:
@@ -152,8 +156,11 @@ def _new_cache(model: Any) -> Any:
 
 
 def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int, eos: list[int],
-                 pad: int, temperature: float = 0.0, generator: Any = None) -> list[list[int]]:
-    """Decode one left-padded batch. Returns each row's new token ids, cut before EOS."""
+                 pad: int, temperature: float = 0.0, generator: Any = None,
+                 tap: Optional[ResponseTap] = None) -> list[list[int]]:
+    """Decode one left-padded batch. Returns each row's new token ids, cut before EOS.
+    `tap` (core.activations) is told which response token each forward pass feeds; its hooks
+    read the hidden states and change nothing."""
     import torch
 
     device = next(model.parameters()).device
@@ -177,6 +184,8 @@ def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int,
     out_tokens: list[Any] = []
     done = torch.zeros(len(input_ids), dtype=torch.bool, device=device)
     with torch.inference_mode():
+        if tap is not None:
+            tap.feed(None, None)          # the prompt's positions are not averaged
         logits = step(ids, mask, positions)
         pos = positions[:, -1:]
         for t in range(max_new_tokens):
@@ -188,11 +197,18 @@ def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int,
             nxt = torch.where(done, torch.full_like(nxt, pad), nxt)
             out_tokens.append(nxt)
             done = done | torch.isin(nxt, eos_t)
+            if tap is not None:
+                tap.feed(t, ~done)        # token t counts for the rows it did not end
             if t + 1 == max_new_tokens or bool(done.all()):
                 break
             mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
             pos = pos + 1
             logits = step(nxt[:, None], mask, pos)
+        # The budget's last token is never fed back for decoding; when the window holds it,
+        # one more pass feeds it for its hidden state alone (its logits are thrown away).
+        if tap is not None and out_tokens and tap.wants(len(out_tokens) - 1) and not bool(done.all()):
+            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+            step(out_tokens[-1][:, None], mask, pos + 1)
     if not out_tokens:
         return [[] for _ in input_ids]
     gen = torch.stack(out_tokens, dim=1).tolist()
@@ -206,25 +222,32 @@ def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int,
 
 def generate_greedy(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int = 32,
                     batch_size: int = 64, temperature: float = 0.0, chat_template: bool = False,
-                    seed: int = 0,
+                    seed: int = 0, capture: Optional[CaptureSettings] = None,
                     on_batch: Callable[[list[tuple[int, Generated]]], None] | None = None) -> list[Generated]:
     """Complete every prompt. Results are in prompt order; `on_batch` sees each batch as it
-    finishes (index into `prompts`, result), so callers can stream."""
+    finishes (index into `prompts`, result), so callers can stream. `capture`: also average the
+    hidden states of those layers over the response tokens (core.activations), in the same
+    passes; the completions are the same either way."""
     import torch
 
     encoded = encode_prompts(tokenizer, prompts, chat_template)
     eos = eos_ids(model, tokenizer)
     pad = pad_id(tokenizer, eos)
     gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed) if temperature > 0 else None
+    layers = resolve_layers(capture, len(decoder_layers(model))) if capture is not None else ()
     results: list[Generated | None] = [None] * len(prompts)
     for batch in length_sorted_batches([len(e) for e in encoded], max(1, batch_size)):
-        rows = greedy_batch(model, [encoded[i] for i in batch], max_new_tokens=max_new_tokens,
-                            eos=eos, pad=pad, temperature=temperature, generator=gen)
+        tap = ResponseTap(model, capture, layers) if capture is not None else None
+        with tap if tap is not None else contextlib.nullcontext():
+            rows = greedy_batch(model, [encoded[i] for i in batch], max_new_tokens=max_new_tokens,
+                                eos=eos, pad=pad, temperature=temperature, generator=gen, tap=tap)
+        acts: list[Optional[Activations]] = (list(tap.collect(len(batch))) if tap is not None
+                                             else [None] * len(batch))
         done: list[tuple[int, Generated]] = []
         decoded = prefix_decodes(tokenizer, rows)
-        for i, row, dec in zip(batch, rows, decoded):
+        for i, row, dec, act in zip(batch, rows, decoded, acts):
             results[i] = Generated(tokenizer.decode(row, skip_special_tokens=True),
-                                   token_pieces(tokenizer, row, dec))
+                                   token_pieces(tokenizer, row, dec), act)
             done.append((i, results[i]))
         if on_batch is not None:
             on_batch(done)

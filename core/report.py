@@ -56,6 +56,8 @@ def print_summary(payload: dict[str, Any], path: Path, cfg: Config, console: Con
         console.print("unmatched dataset: each side is scored on its own (no pair verdicts, no pair target)")
     else:
         _print_pairs(console, s)
+    if payload.get("vectors") is not None:
+        _print_vectors(console, payload)
 
     def rows(pred: Any) -> list[tuple[str, dict[str, Any]]]:
         return [(side, r) for side in ("positive", "negative") for r in payload[side] if pred(r)]
@@ -100,3 +102,36 @@ def _print_pairs(console: Console, s: dict[str, Any]) -> None:
         f"{s['target']['minimum_rate']:.0%} min, {s['target']['ideal_rate']:.0%} ideal: ",
         (status, f"bold {colour}"),
         f"   mismatched {pr['mismatched']}, identical {pr['identical']}"))
+
+
+def _print_vectors(console: Console, payload: dict[str, Any]) -> None:
+    """The vector preview: one line per layer (held-out accuracy, Cohen's d), the best layer,
+    and the lines that project the wrong way on its vector."""
+    from .vectors import on_its_side
+    v = payload["vectors"]
+    used = v["used"]
+    console.print(Text.assemble(("\nvector preview", "bold"),
+                                f" ({v['position']}, from {used['positive']} positive and "
+                                f"{used['negative']} negative passing lines)"))
+    if not v["layers"]:
+        console.print(f"  {v['note']}", markup=False)
+        return
+    table = Table(show_edge=False, box=None, padding=(0, 2))
+    for col in ("layer", "accuracy", "d"):
+        table.add_column(col, justify="right")
+    table.add_column("")
+    for layer, st in v["layers"].items():
+        d = "-" if st["cohens_d"] is None else f"{st['cohens_d']:.2f}"
+        table.add_row(layer, f"{st['accuracy']:.1%}", d,
+                      Text("← best", style="bold") if int(layer) == v["best_layer"] else "")
+    console.print(table)
+    best = v["layers"][str(v["best_layer"])]
+    wrong = [(side, r) for side in ("positive", "negative") for r in payload[side]
+             if r["projection"] is not None and not on_its_side(side, r["projection"])]
+    d = "-" if best["cohens_d"] is None else f"{best['cohens_d']:.2f}"
+    console.print(f"best layer {v['best_layer']}: {best['accuracy']:.1%} held-out accuracy, d {d}; "
+                  f"{len(wrong)} line{'s' * (len(wrong) != 1)} project{'s' * (len(wrong) == 1)} the wrong way", markup=False)
+    for side, r in wrong[:5]:
+        console.print(f"  {side[:3]} {r['line']:>3}  {r['projection']:+.2f}  {tail(r['scenario'])}", markup=False)
+    if len(wrong) > 5:
+        console.print(f"  … and {len(wrong) - 5} more (see results.json)")

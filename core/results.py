@@ -3,7 +3,8 @@
 Established: {"positive": [{"idx", "scenario", "response", "score", "pass"}...], "negative": [...],
 "summary": {"positive": {"total", "passed", "pass_rate"}, "negative": {...}}, "config": {...},
 "definition": "..."}. Added beside them: per line `line` (1-based), `verdict`, `ambiguous`,
-`first_tokens`, `error`, `review`; per pair `pairs`; and summary.pairs / errors / target.
+`first_tokens`, `error`, `review`, `projection`; per pair `pairs`; summary.pairs / errors /
+target; and `vectors`, the vector preview (core.vectors).
 A line that errored or was never scored has "pass": null: it is neither a pass nor a fail.
 
 An unmatched dataset (`matched` false: the two sides are separate sets of scenarios, maybe of
@@ -14,13 +15,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .backends import batch_policy, completion_identity
 from .config import Config
 from .dataset import atomic_write
 from .verdicts import (LineResult, Thresholds, first_tokens, line_ambiguous, is_identical,
                        line_passed, line_verdict, pair_verdict, summarize, summarize_sides)
+
+if TYPE_CHECKING:
+    from .vectors import VectorReport
 
 RESULTS_VERSION = 1
 RESULTS_ROOT = Path("scenario-runs")
@@ -38,6 +42,8 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
                   run: Mapping[str, Any] | None = None, matched: bool = True) -> dict[str, Any]:
     t: Thresholds = cfg.thresholds
     review = review or {}
+    from .vectors import vector_report   # numpy: not at the editor's start-up
+    vectors = vector_report(positive, negative, t, matched=matched)
 
     def side_rows(side: str, rows: list[LineResult]) -> list[dict[str, Any]]:
         out = []
@@ -48,6 +54,7 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
                 "line": i + 1, "verdict": line_verdict(side, r, t), "ambiguous": line_ambiguous(r, t),
                 "first_tokens": list(first_tokens(r, t.identical_tokens)), "error": r.error,
                 "review": review.get((side, i)),
+                "projection": _round(vectors.projection(side, i) if vectors else None, 4),
             })
         return out
 
@@ -91,9 +98,26 @@ def build_results(positive: list[LineResult], negative: list[LineResult], *, cfg
         "definition": definition,
         "pairs": pairs,
         "matched": matched,
+        "vectors": vectors_json(vectors),
         "run": dict(run or {}),
         "results_version": RESULTS_VERSION,
     }
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def vectors_json(report: "VectorReport | None") -> dict[str, Any] | None:
+    """The vector preview (core.vectors); null when no hidden states were captured."""
+    if report is None:
+        return None
+    return {"position": report.position,
+            "layers": {str(s.layer): {"accuracy": round(s.accuracy, 4), "cohens_d": _round(s.cohens_d, 3)}
+                       for s in report.layers},
+            "best_layer": report.best_layer,
+            "used": {"positive": report.used[0], "negative": report.used[1]},
+            "note": report.note or None}
 
 
 def write_results(workdir: Path, payload: dict[str, Any]) -> Path:

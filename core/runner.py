@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 
+from .activations import Activations, CaptureSettings, capture_settings
 from .backend_state import Slot, unconfigured
 from .backends import Backend, BackendSetupError, completion_identity
 from .batching import Chunk, plan_chunks, reproducible
@@ -34,6 +35,11 @@ class Item:
 
 def completion_key(identity: dict[str, Any], prompt: str) -> str:
     return content_key("completion", identity, prompt)
+
+
+def activations_key(completion_key_: str, capture: CaptureSettings) -> str:
+    """A completion's captured hidden states: its key plus what was captured and how."""
+    return content_key("activations", completion_key_, capture.identity())
 
 
 def score_key(judge_model: str, trait: str, definition: str, completion: str,
@@ -85,6 +91,10 @@ class Runner:
         self.judge_problem = judge_problem
         self._run_ids = 0
         self.identity = completion_identity(cfg)
+        self.capture = capture_settings(cfg)   # None: vectors off
+        # A cached completion without its activations is generated again (the same tokens, now
+        # with the hidden states) only by a backend that captures; otherwise it is used as is.
+        self.must_capture = self.capture is not None and backend is not None and backend.captures
 
     @property
     def definition(self) -> str:
@@ -104,15 +114,23 @@ class Runner:
 
     # -- pure-ish helpers the editor uses to show cached state without running anything
     def cached_results(self, scenarios: Iterable[str]) -> dict[str, tuple[Generated, int | None]]:
-        """(completion, score or None) of every scenario with a cached completion, looked up
-        together (what the editor shows as it opens)."""
+        """(completion with its cached hidden states, score or None) of every scenario with a
+        cached completion, looked up together (what the editor shows as it opens)."""
         keys = {s: completion_key(self.identity, s) for s in scenarios}
         hits = self.cache.get_completions(keys.values())
-        done = {s: Generated(hits[k].text, hits[k].tokens) for s, k in keys.items() if k in hits}
+        acts = (self.cache.get_activations_many(activations_key(keys[s], self.capture)
+                                                for s in keys if keys[s] in hits)
+                if self.capture else {})
+        done = {s: Generated(hits[k].text, hits[k].tokens,
+                             acts.get(activations_key(k, self.capture)) if self.capture else None)
+                for s, k in keys.items() if k in hits}
         score_keys = {s: self._score_key(s, g.text) for s, g in done.items()}
         scores = self.cache.get_scores(score_keys.values())
         return {s: (g, scores[score_keys[s]].score if score_keys[s] in scores else None)
                 for s, g in done.items()}
+
+    def _cached_activations(self, key: str) -> Activations | None:
+        return self.cache.get_activations(activations_key(key, self.capture)) if self.capture else None
 
     def _score_key(self, scenario: str, completion: str) -> str:
         return score_key(self.cfg.judge_model, self.trait, self.definition, completion,
@@ -179,12 +197,15 @@ class Runner:
             to_generate: dict[str, list[Item]] = {}
             to_judge: list[tuple[Item, str]] = []
             for item in items:
-                hit = None if refresh else self.cache.get_completion(completion_key(self.identity, item.scenario))
-                if hit is None:
+                key = completion_key(self.identity, item.scenario)
+                hit = None if refresh else self.cache.get_completion(key)
+                acts = self._cached_activations(key) if hit is not None else None
+                if hit is None or (acts is None and self.must_capture):
                     to_generate.setdefault(item.scenario, []).append(item)
                     continue
                 stats.cached_completions += 1
-                emit(CompletionReady(run_id, item.side, item.idx, item.scenario, hit.text, hit.tokens, True))
+                emit(CompletionReady(run_id, item.side, item.idx, item.scenario, hit.text, hit.tokens, True,
+                                     acts))
                 cached = None if refresh else self.cache.get_score(self._score_key(item.scenario, hit.text))
                 if cached is not None:
                     stats.cached_scores += 1
@@ -262,7 +283,7 @@ class Runner:
                                        f"generation failed: {type(result).__name__}: {str(result)[:200]}"))
                         continue
                     emit(CompletionReady(run_id, item.side, item.idx, item.scenario, result.text,
-                                         result.tokens, False))
+                                         result.tokens, False, result.activations))
                     judge_later(item, result.text)
 
     async def _generate_chunk(self, chunk: Chunk, stats: RunStats) -> dict[str, Generated | Exception]:
@@ -295,8 +316,10 @@ class Runner:
                     results[prompt] = one
         for prompt, result in results.items():
             if not isinstance(result, Exception):
-                self.cache.put_completion(completion_key(self.identity, prompt), self.cfg.model, prompt,
-                                          result.text, result.tokens)
+                key = completion_key(self.identity, prompt)
+                self.cache.put_completion(key, self.cfg.model, prompt, result.text, result.tokens)
+                if self.capture is not None and result.activations is not None:
+                    self.cache.put_activations(activations_key(key, self.capture), result.activations)
         return results
 
     async def _judge_one(self, run_id: int, item: Item, completion: str, stats: RunStats,

@@ -12,7 +12,8 @@ drive it directly. `Session` is a facade over one part per concern, each in its 
 * core.session_lint: core.lint findings of the unsaved buffers, memoised by content;
 * core.session_disk: saving, reading the disk, reloads and conflicts (and the decisions);
 * core.session_marks: first-token review marks;
-* core.session_cowriter: the co-writer's vet predictions, proposals and suggestions.
+* core.session_cowriter: the co-writer's vet predictions, proposals and suggestions;
+* core.session_vectors: the vector preview of the current results (core.vectors).
 
 The rubric is a core.rubric.Rubric shared with the runner: one holder, so a changed
 definition.txt reaches the judge and the stale marks at once.
@@ -37,6 +38,7 @@ from .session_marks import EXPLAIN, EXPRESS, MARKS, ReviewMarks
 from .session_pairs import PairInfo, Pairs, Problem
 from .session_results import Key, Results
 from .session_sides import LineInfo, Sides
+from .session_vectors import Vectors
 from .stream import RunTally
 from .verdicts import Thresholds
 
@@ -45,7 +47,7 @@ __all__ = ["Session", "EditError", "Operation", "PairDiff", "LineDiff", "Snapsho
            "PairInfo", "LineInfo", "Problem", "Key"]
 
 
-class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks, CoWriting):
+class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks, CoWriting, Vectors):
     """One open trait in the editor: matched pairs, or (`matched` False) two sides of their own."""
 
     def __init__(self, trait: Trait, *, thresholds: Thresholds = Thresholds(),
@@ -69,6 +71,7 @@ class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks, C
         self._init_marks()
         self._init_cowriter()
         self._init_pairs()
+        self._init_vectors()
 
     # What the runner's stream said beyond lines (core.stream.RunTally owns it).
     @property

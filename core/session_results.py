@@ -86,7 +86,8 @@ class Results:
             if text not in hits:
                 continue
             gen, score = hits[text]
-            self.results[(side, text)] = LineResult(text, gen.text, tuple(gen.tokens), score)
+            self.results[(side, text)] = LineResult(text, gen.text, tuple(gen.tokens), score,
+                                                    activations=gen.activations)
             scored += score is not None
         self._touch()
         return scored

@@ -22,8 +22,12 @@ def fold_line(r: LineResult, event: LineEvent) -> bool:
     if isinstance(event, CompletionReady):
         if r.completion != event.text:
             r.completion, r.tokens, r.score = event.text, tuple(event.tokens), None
-        elif not r.tokens:
-            r.tokens = tuple(event.tokens)
+            r.activations = event.activations
+        else:
+            if not r.tokens:
+                r.tokens = tuple(event.tokens)
+            if event.activations is not None:
+                r.activations = event.activations
         r.error = None
         return True
     if isinstance(event, ScoreReady):
@@ -34,7 +38,7 @@ def fold_line(r: LineResult, event: LineEvent) -> bool:
     r.error = event.message      # LineError (already redacted by the runner)
     r.stale = False
     if event.stage == "generate":
-        r.completion, r.tokens, r.score = None, (), None
+        r.completion, r.tokens, r.score, r.activations = None, (), None, None
     return True
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Literal, Optional, Sequence
+
+if TYPE_CHECKING:
+    from .activations import Activations
 
 LineVerdict = Literal["pass", "fail", "ambiguous", "error", "pending", "stale"]
 PairVerdict = Literal["pass", "fail", "mismatch", "error", "pending"]
@@ -30,6 +33,7 @@ class LineResult:
     score: Optional[int] = None
     error: Optional[str] = None
     stale: bool = False
+    activations: Optional["Activations"] = None   # the completion's hidden states (vectors on)
 
 
 def passes(side: str, score: int, t: Thresholds = Thresholds()) -> bool:

@@ -312,6 +312,10 @@ class WrappedBackend:
     def cold_start_note(self) -> str:
         return self.inner.cold_start_note
 
+    @property
+    def captures(self) -> bool:
+        return self.inner.captures
+
     async def prepare(self) -> None:
         await self.inner.prepare()
 

@@ -8,6 +8,7 @@ import pytest
 from core.cache import Cache
 from core.dataset import ConflictError, load_trait
 from core.events import BackendStatus, CompletionReady, LineError, RunDone, ScoreReady
+from core.generation import Generated
 from core.session import EXPLAIN, EXPRESS, EditError, Session, Snapshot, diff_pairs
 
 
@@ -266,11 +267,7 @@ def test_review_marks_keyed_by_content_and_persist(folder, tmp_path):
 
 
 def test_prefill_from_cache_lookups(session):
-    class G:
-        def __init__(self, t):
-            self.text, self.tokens = t, tuple(t.split())
-
-    comps = {session.text("positive", 0): G("a b c")}
+    comps = {session.text("positive", 0): Generated("a b c", ("a", " b", " c"))}
     n = session.prefill(lambda texts: {t: (comps[t], 77) for t in texts if t in comps})
     assert n == 1
     assert session.result("positive", 0).score == 77

@@ -3,7 +3,7 @@ workers, handled on the event loop)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from textual.message import Message
 
@@ -11,6 +11,10 @@ from core.cowriter import Answer, CowriterError, Proposal, Suggestion, VetPredic
 from core.events import Event
 from core.session_cowriter import PairKey
 from core.session_lint import LintKey, LintResult
+from core.session_vectors import VectorInputs
+
+if TYPE_CHECKING:
+    from core.vectors import VectorReport
 
 
 @dataclass
@@ -37,6 +41,13 @@ class LintReady(Message):
     thread: ~10 ms of Python for 150 pairs, which the first keys would otherwise wait for)."""
     key: LintKey
     result: LintResult
+
+
+@dataclass
+class VectorsReady(Message):
+    """The vector preview of `inputs`, computed in a worker (tens of ms for 8B-sized states)."""
+    inputs: VectorInputs
+    report: Optional["VectorReport"]
 
 
 @dataclass

@@ -26,6 +26,9 @@ class Backend(Protocol):
     # What the runner says while the next call starts cold: the backend knows, not the runner.
     likely_cold: bool          # the next call probably loads a model or starts a container
     cold_start_note: str       # why a cold start takes long (empty: the runner's default)
+    # Whether `generate` returns the hidden states `core.activations.capture_settings(cfg)` asks
+    # for: the runner regenerates a cached completion whose activations are missing only then.
+    captures: bool
 
     async def prepare(self) -> None:
         """Load the model or look up the remote class. Raises BackendSetupError."""

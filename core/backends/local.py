@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from ..activations import CaptureError, capture_settings
 from ..generation import Generated, generate_greedy, load_model
 from . import BackendSetupError
 
@@ -44,6 +45,7 @@ async def in_daemon_thread(fn: Any, *args: Any) -> Any:
 class LocalBackend:
     name = "local"
     cold_start_note = ""       # "loading <model>" says it all
+    captures = True
 
     def __init__(self, cfg: "Config"):
         self.cfg = cfg
@@ -93,11 +95,15 @@ class LocalBackend:
                 # first uses torch): set it in the thread that runs this batch
                 import torch
                 torch.set_num_threads(self.cfg.cpu_threads)
-            return generate_greedy(model, tokenizer, list(prompts),
-                                   max_new_tokens=self.cfg.max_new_tokens,
-                                   batch_size=self.cfg.batch_size,
-                                   temperature=self.cfg.temperature,
-                                   chat_template=self.cfg.chat_template)
+            try:
+                return generate_greedy(model, tokenizer, list(prompts),
+                                       max_new_tokens=self.cfg.max_new_tokens,
+                                       batch_size=self.cfg.batch_size,
+                                       temperature=self.cfg.temperature,
+                                       chat_template=self.cfg.chat_template,
+                                       capture=capture_settings(self.cfg))
+            except CaptureError as exc:
+                raise BackendSetupError(str(exc)) from None
 
     async def generate(self, prompts: Sequence[str]) -> list[Generated]:
         await self.prepare()

@@ -67,7 +67,10 @@ class Generator:
 
     @modal.method()
     def generate(self, prompts: list[str], max_new_tokens: int = 32, temperature: float = 0.0,
-                 chat_template: bool = False, batch_size: int = 128) -> list[dict]:
+                 chat_template: bool = False, batch_size: int = 128, vectors: dict | None = None) -> list[dict]:
+        """`vectors`: CaptureSettings.to_wire() to capture hidden states in the same passes;
+        each row then carries them as float16 bytes (Activations.to_wire: 8 KiB per layer
+        of an 8B model), not as lists of floats."""
         if self._load_error is not None:
             if not modal.is_local():
                 # Let this container go after answering, so the next run (after the user fixed
@@ -75,12 +78,17 @@ class Generator:
                 from modal.experimental import stop_fetching_inputs
                 stop_fetching_inputs()
             raise ModelLoadError(self._load_error)
+        from core.activations import CaptureError, CaptureSettings
         from core.generation import generate_greedy
         try:
             out = generate_greedy(self._model, self._tokenizer, prompts, max_new_tokens=max_new_tokens,
                                   temperature=temperature, chat_template=chat_template,
-                                  batch_size=batch_size)
+                                  batch_size=batch_size,
+                                  capture=CaptureSettings.from_wire(vectors) if vectors else None)
+        except CaptureError as exc:   # every call would fail alike: the client stops the run
+            raise ModelLoadError(str(exc)) from None
         except Exception as exc:   # torch's own classes may not unpickle on a torch-less client
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             raise RemoteGenerationError(f"{type(exc).__name__}: {first}") from None
-        return [{"text": g.text, "tokens": list(g.tokens)} for g in out]
+        return [{"text": g.text, "tokens": list(g.tokens),
+                 "activations": g.activations.to_wire() if g.activations is not None else None} for g in out]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Sequence
 
+from ..activations import Activations, capture_settings
 from ..generation import Generated
 from . import BackendSetupError
 from .modal_settings import (CACHE_DIR, CALL_TIMEOUT_S, HF_HOME, STARTUP_TIMEOUT_S, WEIGHTS_VOLUME, hub_cache_folder,
@@ -68,6 +69,7 @@ def describe_modal_error(exc: BaseException, app_name: str) -> str | None:
 
 class ModalBackend:
     name = "modal"
+    captures = True
 
     def __init__(self, cfg: "Config"):
         self.cfg = cfg
@@ -129,14 +131,21 @@ class ModalBackend:
     async def generate(self, prompts: Sequence[str]) -> list[Generated]:
         await self.prepare()
         self.calls += 1
+        capture = capture_settings(self.cfg)
         try:
             rows = await self._obj.generate.remote.aio(
                 list(prompts), max_new_tokens=self.cfg.max_new_tokens,
                 temperature=self.cfg.temperature, chat_template=self.cfg.chat_template,
-                batch_size=max(len(prompts), 1))
+                batch_size=max(len(prompts), 1), vectors=capture.to_wire() if capture else None)
         except ModelLoadError as exc:
             # Every call would fail the same way: one sentence, the run stops, lines stay pending.
             raise BackendSetupError(str(exc)) from None
+        except TypeError as exc:
+            if capture is None or "vectors" not in str(exc):
+                raise
+            # A deploy from before the vector preview: its generate takes no `vectors`.
+            raise BackendSetupError("the deployed app does not match this checkout (it cannot capture "
+                                    f"vectors): run `{DEPLOY_HINT}`, or test with --no-vectors") from None
         except Exception as exc:
             msg = describe_modal_error(exc, self.cfg.modal_app)
             if msg is not None:
@@ -144,4 +153,6 @@ class ModalBackend:
             raise
         self._last_done = time.monotonic()
         self.cold_start_note = ""
-        return [Generated(r["text"], tuple(r["tokens"])) for r in rows]
+        return [Generated(r["text"], tuple(r["tokens"]),
+                          Activations.from_wire(r["activations"]) if r.get("activations") else None)
+                for r in rows]

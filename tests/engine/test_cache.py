@@ -36,7 +36,7 @@ def test_cache_round_trip_and_persistence(tmp_path):
     c.set_mark(key, "cat/t", "positive", "scen", None)
     assert c.get_mark(key) is None
     assert c.counts() == {"completions": 1, "scores": 1, "review_marks": 0, "predictions": 0,
-                        "rejected_proposals": 0}
+                        "rejected_proposals": 0, "activations": 0}
     mode = sqlite3.connect(str(path)).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode.lower() == "wal"
     c.close()

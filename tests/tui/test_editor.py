@@ -17,6 +17,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.quit import QuitScreen
 from tui.screens.review import ReviewList, ReviewScreen
+from tui.widgets.row_view import WRONG_WAY
 
 from .helpers import files_of, row_text, wait_idle, wait_until
 
@@ -57,7 +58,8 @@ async def test_completions_and_scores_stream_into_rows(make_app, judge_env, back
         for y in range(3):
             pos, neg = s.result("positive", y), s.result("negative", y)
             text = row_text(app, y)
-            assert text.startswith(f"{y + 1:>3} ")
+            mark = WRONG_WAY if s.wrong_way("positive", y) else " "    # the vector preview's marker
+            assert text.startswith(f"{y + 1:>3}{mark}")
             assert f"{pos.score:>3}│" in text and text.rstrip().endswith(f"{neg.score}")
         body = str(app.main.query_one("#detail-body").render())
         assert f"score {s.result('positive', 1).score}" in body

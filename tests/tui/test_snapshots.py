@@ -18,7 +18,7 @@ from core.cache import Cache
 from core.config import Config
 from core.dataset import load_trait
 from core.events import LineError
-from core.runner import Runner, completion_key, score_key
+from core.runner import Runner, activations_key, completion_key, score_key
 from tui.app import StudioApp
 
 DATA = Path(__file__).parent / "data" / "alignment" / "performative_confidence"
@@ -52,7 +52,22 @@ def pieces(text: str) -> list[str]:
     return re.findall(r"\s*\S+", text)
 
 
-def build_app(tmp_path: Path, *, prefill: bool = True, inject_error: bool = True) -> StudioApp:
+def planted_states(side: str, i: int) -> "Activations":
+    """Hidden states at layers 8 and 16 (dim 16): layer 16 carries the trait along its first
+    axis (positives +2, negatives -2), except pair 4's positive, which sits on the negative
+    side (the row the editor marks); layer 8 is pattern without the trait."""
+    import numpy as np
+
+    from core.activations import Activations
+    sign = 1.0 if side == "positive" and i != 3 else -1.0
+    noise = np.cos(np.arange(16) * (i + 1) + (side == "negative")) * 0.5
+    l16 = noise.copy()
+    l16[0] += 2 * sign
+    return Activations.from_array((8, 16), "response[:5]", np.stack([np.sin(np.arange(16) * (i + 2)), l16]))
+
+
+def build_app(tmp_path: Path, *, prefill: bool = True, inject_error: bool = True,
+              vectors: bool = False) -> StudioApp:
     folder = tmp_path / "alignment" / "performative_confidence"
     if not folder.exists():
         shutil.copytree(DATA, folder)
@@ -71,8 +86,10 @@ def build_app(tmp_path: Path, *, prefill: bool = True, inject_error: bool = True
                     continue
                 text, score = entry
                 scenario = (trait.positive if side == "positive" else trait.negative).lines[i]
-                cache.put_completion(completion_key(runner.identity, scenario), cfg.model, scenario,
-                                     text, pieces(text))
+                key = completion_key(runner.identity, scenario)
+                cache.put_completion(key, cfg.model, scenario, text, pieces(text))
+                if vectors:
+                    cache.put_activations(activations_key(key, runner.capture), planted_states(side, i))
                 cache.put_score(score_key(cfg.judge_model, trait.name, trait.definition, text, None),
                                 cfg.judge_model, score, 400, 20)
     app = StudioApp(trait, cfg=cfg, runner=runner, cache=cache, watch=False, autorun=False)
@@ -136,6 +153,19 @@ def test_conflict_screen(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, run_before=change_disk, terminal_size=(80, 24))
+
+
+def test_vector_preview(snap_compare, tmp_path):
+    """The best layer's accuracy and d in the header, ↯ on pair 4's positive row, its
+    projection in the detail panel."""
+    app = build_app(tmp_path, vectors=True)
+
+    async def vectors_shown(pilot) -> None:     # computed in a worker thread
+        while app.session.vector_inputs() is not None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(app, press=["j", "j", "j"], run_before=vectors_shown, terminal_size=(80, 24))
 
 
 def test_wide_terminal(snap_compare, tmp_path):

@@ -4,11 +4,16 @@ and the detail panel, lay out for 80x24 first and for wide or tall terminals, li
 frame after showing them, and save and retest the same way."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
+from textual import work
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
+from core.session_vectors import Signature, VectorInputs, same_inputs
+
+from ..messages import VectorsReady
 from ..widgets.detail import DetailPanel
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
 
@@ -25,6 +30,7 @@ class EditorScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="main")
         self._settle_scheduled = False
+        self._vectors_asked: Optional[Signature] = None   # inputs of the report being computed
 
     @property
     def studio(self) -> Any:
@@ -58,6 +64,28 @@ class EditorScreen(Screen):
         self._settle_scheduled = False
         if self.studio.session.settle_lint():
             self.refresh_view()
+
+    def ask_vectors(self) -> None:
+        """Start the vector preview's recompute when its inputs changed (core.session_vectors):
+        tens of ms for 8B-sized states, so in a worker thread, never on the editor's loop."""
+        inputs = self.studio.session.vector_inputs()
+        if inputs is None:
+            return
+        if self._vectors_asked is not None and same_inputs(inputs.signature, self._vectors_asked):
+            return                      # already being computed
+        self._vectors_asked = inputs.signature
+        self._compute_vectors(inputs)
+
+    @work(thread=True, exclusive=True, group="vectors", exit_on_error=False)
+    def _compute_vectors(self, inputs: VectorInputs) -> None:
+        report = inputs.compute()
+        if not get_current_worker().is_cancelled:
+            self.post_message(VectorsReady(inputs, report))
+
+    def on_vectors_ready(self, message: VectorsReady) -> None:
+        self._vectors_asked = None
+        self.studio.session.adopt_vectors(message.inputs, message.report)
+        self.refresh_view()             # draws it, and asks again if the results moved on
 
     def refresh_status(self) -> None:
         studio = self.studio

@@ -68,6 +68,7 @@ class MainScreen(EditorScreen):
         self.refresh_status()
         self.refresh_detail()
         self.settle_lint_later()
+        self.ask_vectors()
 
     def refresh_detail(self) -> None:
         session = self.studio.session
@@ -230,6 +231,9 @@ def legend(colour: Colour, matched: bool = True) -> Text:
         ("  ~72", colour("predicted")),
         " vet prediction (V): Claude's guess from the scenario alone, shown only until the\n"
         "  line is tested; never a measured score\n",
+        "  vector preview: ", ("vec L16 92% d 2.1", colour("vector")),
+        " the best layer's held-out accuracy and effect size;\n",
+        "  ", ("↯", colour("vector")), " after a line number: the line projects to the other side's side\n",
     )
     detail = ("  detail panel: the first tokens are shown ", ("in reverse", Style(reverse=True)),
               ", their boundaries marked │\n")

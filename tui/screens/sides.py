@@ -104,6 +104,7 @@ class SidesScreen(EditorScreen):
         self.refresh_status()
         self.refresh_detail()
         self.settle_lint_later()
+        self.ask_vectors()
 
     def refresh_detail(self) -> None:
         session = self.studio.session

@@ -69,6 +69,11 @@ def side_block(t: Text, session: "Session", side: str, row: int, r: LineResult, 
     mark = session.get_mark(side, row)
     if mark:
         t.append(f"  [{mark}]", style=colour("mark"))
+    proj = session.projection(side, row)
+    if proj is not None:
+        t.append(f"  proj {proj:+.2f}", style="dim")
+        if session.wrong_way(side, row):
+            t.append(" ↯ wrong side", style=colour("vector"))
     t.append("\n")
     t.append(clean(session.text(side, row)), style="italic")
     t.append("\n")

@@ -87,7 +87,8 @@ class PairTable(RowView, can_focus=True):
                        p.completion, p.score, p.error, p.stale, n.completion, n.score, n.error,
                        n.stale, info.verdicts, info.problems, info.identical,
                        s.is_inflight("positive", row), s.is_inflight("negative", row),
-                       s.prediction("positive", row), s.prediction("negative", row)), info
+                       s.prediction("positive", row), s.prediction("negative", row),
+                       s.wrong_way("positive", row), s.wrong_way("negative", row)), info
 
     # -------------------------------------------------------------- actions
     def action_side(self, side: str) -> None:
@@ -146,4 +147,5 @@ class PairTable(RowView, can_focus=True):
     def _pane(self, side: str, row: int, r, verdict: str, width: int, style: Style) -> list[Segment]:
         return pane_segments(self.session.text(side, row), row, r, verdict,
                              self.session.is_inflight(side, row), width, self.session.n_pairs,
-                             style, self._style, self.session.prediction(side, row))
+                             style, self._style, self.session.prediction(side, row),
+                             self.session.wrong_way(side, row))

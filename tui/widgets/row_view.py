@@ -22,7 +22,10 @@ ROW_CLASSES = {
     "pair-table--pending", "pair-table--stale", "pair-table--cursor",
     "pair-table--cursor-side", "pair-table--lineno", "pair-table--mismatch",
     "pair-table--identical", "pair-table--lint", "pair-table--sep", "pair-table--predicted",
+    "pair-table--wrong-way",
 }
+
+WRONG_WAY = "↯"        # after the line number: the line pulls the trait vector the wrong way
 
 
 def pane_layout(width: int, n_rows: int) -> dict[str, int]:
@@ -47,14 +50,21 @@ def append_pane_header(t: Text, label: str, width: int, n_rows: int) -> None:
 
 
 def pane_segments(text: str, row: int, r, verdict: str, inflight: bool, width: int, n_rows: int,
-                  style: Style, st: Callable[[str], Style], pred=None) -> list[Segment]:
+                  style: Style, st: Callable[[str], Style], pred=None,
+                  wrong_way: bool = False) -> list[Segment]:
     """One pane's cells for line `row` (0-based) with result `r`: the number, the END of the
     scenario, the first tokens (or the error), the score; coloured by verdict. `pred`: the
-    co-writer's vet prediction, shown in its own style only where there is no measured score."""
+    co-writer's vet prediction, shown in its own style only where there is no measured score.
+    `wrong_way`: the vector preview puts this line on the other side's side of the threshold
+    (core.session_vectors): marked after the number."""
     lay = pane_layout(width, n_rows)
     vstyle = st(verdict)
     text_style = style + (vstyle if verdict in ("pending", "stale") else Style())
-    num = f"{row + 1:>{lay['num']}} "
+    num = f"{row + 1:>{lay['num']}}"
+    if wrong_way:
+        lineno = [Segment(num, style + st("lineno")), Segment(WRONG_WAY, style + st("wrong-way"))]
+    else:
+        lineno = [Segment(num + " ", style + st("lineno"))]
     ending = fit_end(text, lay["ending"])
     if r.error is not None and not r.stale:
         tok = fit_start("! " + r.error, lay["tokens"])
@@ -72,7 +82,7 @@ def pane_segments(text: str, row: int, r, verdict: str, inflight: bool, width: i
         if r.completion is None and not inflight:
             tok, tok_style = fit_start("~ " + pred.reason, lay["tokens"]), score_style
     segs = [
-        Segment(num, style + st("lineno")),
+        *lineno,
         Segment(ending, text_style),
         Segment(" ", style),
         Segment(tok, tok_style),

@@ -84,7 +84,7 @@ class SideTable(RowView, can_focus=True):
         r = info.result
         return base + (row, s.text(self.side, row), r.completion, r.score, r.error, r.stale,
                        info.verdict, info.problems, s.is_inflight(self.side, row),
-                       s.prediction(self.side, row)), info
+                       s.prediction(self.side, row), s.wrong_way(self.side, row)), info
 
     # -------------------------------------------------------------- actions
     def action_side(self, side: str) -> None:
@@ -118,5 +118,6 @@ class SideTable(RowView, can_focus=True):
         segs = pane_segments(self.session.text(self.side, info.idx), info.idx, info.result,
                              info.verdict, self.session.is_inflight(self.side, info.idx), width,
                              self.session.side_len(self.side), style, self._style,
-                             self.session.prediction(self.side, info.idx))
+                             self.session.prediction(self.side, info.idx),
+                             self.session.wrong_way(self.side, info.idx))
         return Strip(segs, width).adjust_cell_length(width, base)

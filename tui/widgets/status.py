@@ -57,7 +57,8 @@ def status_text(session: "Session", info: StatusInfo, width: int, colour: Colour
         left.append("  [problems only]", style=colour("mark"))
     if info.running:
         left.append(f"  testing {info.running}…", style=colour("busy"))
-    right = Text(f"cost ${session.cost_usd:.4f}", style="dim")
+    right = vector_badge(session, colour)
+    right.append(f"cost ${session.cost_usd:.4f}", style="dim")
     gap = max(1, width - left.cell_len - right.cell_len)
     t.append_text(left)
     t.append(" " * gap)
@@ -86,6 +87,24 @@ def status_text(session: "Session", info: StatusInfo, width: int, colour: Colour
         t.append(f"  {pending} untested", style="dim")
     t.append("\n")
     t.append_text(backends_line(info.generator, info.judge, width, colour))
+    return t
+
+
+def vector_badge(session: "Session", colour: Colour) -> Text:
+    """The vector preview's best layer: held-out accuracy and Cohen's d (core.vectors), or how
+    many passing pairs it still needs; nothing while no hidden states were captured."""
+    t = Text()
+    report = session.shown_vectors()
+    if report is None:
+        return t
+    best = report.best
+    t.append("vec ", style="dim")
+    if best is None:
+        t.append(f"{min(report.used)}/2 pairs", style="dim")
+    else:
+        d = "-" if best.cohens_d is None else f"{best.cohens_d:.1f}"
+        t.append(f"L{best.layer} {best.accuracy:.0%} d {d}", style=colour("vector"))
+    t.append("  ")
     return t
 
 
