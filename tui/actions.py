@@ -114,6 +114,11 @@ SIDE_TABLE = _for_lines(TABLE, {
     "side('negative')": "the negative pane (right)", "toggle_side": "the other pane",
 })
 
+# The pane keys belong to the screen, not to a pane: switching panes must take effect before the
+# next key is routed (a fast `tab G` would otherwise move the pane it left).
+SIDE_PANES = tuple(a for a in SIDE_TABLE if a.action.startswith(("side(", "toggle_side")))
+SIDE_MOVES = tuple(a for a in SIDE_TABLE if a not in SIDE_PANES)
+
 REVIEW: tuple[StudioAction, ...] = (
     A("mark('EXPRESS')", "EXPRESS", "the first tokens EXPRESS the trait (then the next line)",
       "x", True, id="express"),

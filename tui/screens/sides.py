@@ -19,7 +19,7 @@ from core.backend_state import blockers
 from core.events import SIDES
 from core.session import EditError, Operation
 
-from ..actions import SIDE_TABLE, SIDES_EDITOR, SIDES_REVIEW, bindings
+from ..actions import SIDE_PANES, SIDE_TABLE, SIDES_EDITOR, SIDES_REVIEW, bindings
 from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.footer import StudioFooter
@@ -37,7 +37,7 @@ class SidesScreen(EditorScreen):
     ACTIONS = SIDES_EDITOR
     HELP = (("Editor (unmatched dataset: each side on its own)", SIDES_EDITOR),
             ("Moving in a pane", SIDE_TABLE), ("First-token review (v)", SIDES_REVIEW))
-    BINDINGS = bindings(SIDES_EDITOR)
+    BINDINGS = bindings(SIDES_EDITOR) + bindings(SIDE_PANES)
 
     active: reactive[str] = reactive("positive", init=False)
     """View state: the pane the keys act on (it has the focus). Its watcher moves the focus."""
@@ -71,7 +71,7 @@ class SidesScreen(EditorScreen):
 
     def watch_active(self, side: str) -> None:
         if not self.pane(side).has_focus:
-            self.pane(side).focus()
+            self.set_focus(self.pane(side))     # now, not after the keys already queued
         self.refresh_detail()
 
     def watch_problems_only(self) -> None:
@@ -80,8 +80,11 @@ class SidesScreen(EditorScreen):
     def legend(self, colour: Colour) -> Text:
         return legend(colour, matched=False)
 
-    def on_side_table_pane_wanted(self, message: SideTable.PaneWanted) -> None:
-        self.active = message.side
+    def action_side(self, side: str) -> None:
+        self.active = side
+
+    def action_toggle_side(self) -> None:
+        self.active = "negative" if self.active == "positive" else "positive"
 
     def on_side_table_cursor_moved(self, message: SideTable.CursorMoved) -> None:
         if message.table.has_focus:

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..actions import SIDE_TABLE, bindings
+from ..actions import SIDE_MOVES, bindings
 from ..render import fit_start
 from .row_view import RowView, append_pane_header, pane_segments
 
@@ -43,19 +43,12 @@ class SideHeader(Widget):
 class SideTable(RowView, can_focus=True):
     """The lines of one side (all, or those with a problem)."""
 
-    BINDINGS = bindings(SIDE_TABLE)
+    BINDINGS = bindings(SIDE_MOVES)
 
     class CursorMoved(Message):
         def __init__(self, table: "SideTable", row: Optional[int]) -> None:
             self.table = table
             self.row = row
-            super().__init__()
-
-    class PaneWanted(Message):
-        """A key asked for a pane: the screen moves the focus there."""
-
-        def __init__(self, side: str) -> None:
-            self.side = side
             super().__init__()
 
     def __init__(self, session: "Session", side: str, **kw) -> None:
@@ -87,12 +80,6 @@ class SideTable(RowView, can_focus=True):
                        s.prediction(self.side, row), s.wrong_way(self.side, row)), info
 
     # -------------------------------------------------------------- actions
-    def action_side(self, side: str) -> None:
-        self.post_message(self.PaneWanted(side))
-
-    def action_toggle_side(self) -> None:
-        self.post_message(self.PaneWanted("negative" if self.side == "positive" else "positive"))
-
     def on_click(self, event) -> None:
         y = event.y + int(self.scroll_y)
         if 0 <= y < len(self.rows):
