@@ -59,7 +59,7 @@ def test_a_rerun_regenerates_nothing_and_returns_the_same_states(tiny_model, tmp
     assert {k: (e.text, e.activations) for k, e in again.items()} == \
            {k: (e.text, e.activations) for k, e in first.items()}
     # The editor's instant fill reads them too.
-    assert runner2.cached_completion(POS[0]).activations == first[("positive", 0)].activations
+    assert runner2.cached_results([POS[0]])[POS[0]][0].activations == first[("positive", 0)].activations
 
 
 def test_capture_settings_are_part_of_the_key_and_turning_vectors_on_regenerates_once(tiny_model, tmp_path):
