@@ -9,6 +9,8 @@ from typing import Any, Optional
 from textual import work
 from textual.reactive import reactive
 from textual.screen import Screen
+
+from core.session import EditError
 from textual.worker import get_current_worker
 
 from core.session_vectors import Signature, VectorInputs, same_inputs
@@ -103,6 +105,31 @@ class EditorScreen(Screen):
             return
         n = self.studio.request_tests(include_blocked=True)
         self.say(f"Testing {n} untested line{'s' if n != 1 else ''}." if n else "Every line has a result.")
+
+    def edit_line(self, side: str, row: int, keep: Any) -> None:
+        """Open the edit screen on one line; a changed line is tested at once (`keep`: where the
+        screen's refresh_view keeps the cursor)."""
+        from .edit import EditScreen
+        session = self.studio.session
+
+        def done(values: Optional[list[str]]) -> None:
+            if not values:
+                return
+            try:
+                op = session.edit_line(side, row, values[0])
+            except EditError as exc:
+                self.say(str(exc), "error")
+                return
+            if op is None:
+                self.say("No change.")
+                return
+            self.refresh_view(keep=keep)
+            n = self.studio.request_tests()
+            self.say(f"Edited {side} line {row + 1}" + ("; testing it now." if n else ".")
+                     + " ctrl+s saves.")
+
+        self.app.push_screen(EditScreen(f"Edit {side} line {row + 1}",
+                                        [(side, session.text(side, row))]), done)
 
     def action_vet(self) -> None:
         self.studio.start_vet()

@@ -116,28 +116,7 @@ class MainScreen(EditorScreen):
         row = self._row()
         if row is None:
             return
-        side = self.table.side
-        session = self.studio.session
-        from .edit import EditScreen
-
-        def done(values: Optional[list[str]]) -> None:
-            if not values:
-                return
-            try:
-                op = session.edit_line(side, row, values[0])
-            except EditError as exc:
-                self.say(str(exc), "error")
-                return
-            if op is None:
-                self.say("No change.")
-                return
-            self.refresh_view(keep=row)
-            n = self.studio.request_tests()
-            self.say(f"Edited {side} line {row + 1}" + (f"; testing it now." if n else ".")
-                     + " ctrl+s saves.")
-
-        self.app.push_screen(EditScreen(f"Edit {side} line {row + 1}",
-                                        [(side, session.text(side, row))]), done)
+        self.edit_line(self.table.side, row, keep=row)
 
     def action_add(self) -> None:
         session = self.studio.session

@@ -159,27 +159,7 @@ class SidesScreen(EditorScreen):
         row = self._line()
         if row is None:
             return
-        side, session = self.active, self.studio.session
-
-        def done(values: Optional[list[str]]) -> None:
-            if not values:
-                return
-            try:
-                op = session.edit_line(side, row, values[0])
-            except EditError as exc:
-                self.say(str(exc), "error")
-                return
-            if op is None:
-                self.say("No change.")
-                return
-            self.refresh_view(keep=(side, row))
-            n = self.studio.request_tests()
-            self.say(f"Edited {side} line {row + 1}" + ("; testing it now." if n else ".")
-                     + " ctrl+s saves.")
-
-        from .edit import EditScreen
-        self.app.push_screen(EditScreen(f"Edit {side} line {row + 1}",
-                                        [(side, session.text(side, row))]), done)
+        self.edit_line(self.active, row, keep=(self.active, row))
 
     def action_add(self) -> None:
         side, session = self.active, self.studio.session
