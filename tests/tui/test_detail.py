@@ -1,0 +1,48 @@
+"""The detail panel: wraps the selected pair to its fixed region, scrolls with [ and ], and
+shows another pair without a layout pass (a layout pass arranges and draws the whole screen)."""
+from __future__ import annotations
+
+from tui.widgets.detail import DetailPanel
+
+from .test_snapshots import build_app
+
+SIZE = (80, 24)
+
+
+def drawn(panel: DetailPanel) -> list[str]:
+    """The panel's content lines as the compositor draws them (without padding)."""
+    return [panel.render_line(y).text.rstrip() for y in range(panel.scrollable_content_region.height)]
+
+
+async def test_scrolls_and_follows_the_cursor_without_a_layout_pass(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = app.main
+        panel = main.query_one(DetailPanel)
+        region = panel.region
+        # pair 1 needs more lines than the panel has: a scrollbar, and the text wrapped beside it
+        assert panel.virtual_size.height > panel.scrollable_content_region.height
+        assert panel.show_vertical_scrollbar
+        assert drawn(panel)[0].startswith("POSITIVE 1")
+        assert all(len(line) <= panel.scrollable_content_region.width for line in drawn(panel))
+
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert panel.scroll_y == 3 and drawn(panel)[0] != "" and not drawn(panel)[0].startswith("POSITIVE 1")
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert panel.scroll_y == 0 and drawn(panel)[0].startswith("POSITIVE 1")
+
+        layouts: list[object] = []
+        main.screen_layout_refresh_signal.subscribe(main, layouts.append, immediate=True)
+        heights = set()
+        for row in range(1, 7):
+            await pilot.press("down")
+            await pilot.pause()
+            assert drawn(panel)[0].startswith(f"POSITIVE {row + 1}"), (row, drawn(panel))
+            assert f"NEGATIVE {row + 1}" in panel.shown_text
+            heights.add(panel.virtual_size.height)
+        # the pairs took different numbers of lines, all overflowing: no layout pass, same region
+        assert len(heights) > 1 and min(heights) > panel.scrollable_content_region.height
+        assert layouts == [] and panel.region == region
