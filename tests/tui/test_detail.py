@@ -46,3 +46,23 @@ async def test_scrolls_and_follows_the_cursor_without_a_layout_pass(tmp_path):
         # the pairs took different numbers of lines, all overflowing: no layout pass, same region
         assert len(heights) > 1 and min(heights) > panel.scrollable_content_region.height
         assert layouts == [] and panel.region == region
+
+
+async def test_cut_and_undo_need_no_layout_pass(tmp_path):
+    """The table's row count and the detail's text change; neither panel's region does."""
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = app.main
+        table, panel = main.table, main.query_one(DetailPanel)
+        regions = (table.region, panel.region)
+        layouts: list[object] = []
+        main.screen_layout_refresh_signal.subscribe(main, layouts.append, immediate=True)
+        await pilot.press("down", "d")
+        await pilot.pause()
+        assert app.session.n_pairs == 7 and table.virtual_size.height == 7
+        assert panel.shown_text.startswith("POSITIVE 2") and "compliance" in panel.shown_text
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.session.n_pairs == 8 and table.virtual_size.height == 8
+        assert layouts == [] and (table.region, panel.region) == regions

@@ -16,6 +16,7 @@ from core.verdicts import LineResult
 
 from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean, completion_text
+from .scroll_size import set_virtual_size
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -196,14 +197,10 @@ class DetailPanel(ScrollView, can_focus=False):
             lines = Visual.to_strips(self, visual, width, None, self.visual_style)
         self._lines = lines
         size = Size(width, len(lines))
-        if layout or overflows != (self.virtual_size.height > height):
-            self.virtual_size = size       # the scrollbar shows or hides: a layout pass
+        if layout:
+            self.virtual_size = size
         else:
-            self.set_reactive(ScrollView.virtual_size, size)
-            if overflows:
-                self.vertical_scrollbar.window_virtual_size = size.height
-            if self.scroll_y > self.max_scroll_y:
-                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            set_virtual_size(self, size)
         self.refresh()
 
     def on_resize(self) -> None:
