@@ -1,7 +1,7 @@
 """The detail panel: the selected pair in full (scenarios, completions, scores, errors, lint)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from rich.style import Style
 from rich.text import Text
@@ -152,12 +152,12 @@ class DetailPanel(ScrollView, can_focus=False):
     panel without a layout pass (a layout pass arranges and draws the whole screen again; with
     a child widget of the text's height, each cursor move or cut that changed the number of
     lines cost two). Only a text that starts or stops overflowing, which shows or hides the
-    scrollbar, still asks for one."""
+    scrollbar, still asks for one (tui.widgets.scroll_size)."""
 
     COMPONENT_CLASSES = COLOUR_CLASSES
 
     _shown: Optional[Text] = None
-    _lines: list[Strip] = []
+    _lines: Sequence[Strip] = ()       # the text wrapped to the panel's width
 
     @property
     def shown_text(self) -> str:
