@@ -66,3 +66,20 @@ async def test_cut_and_undo_need_no_layout_pass(tmp_path):
         await pilot.pause()
         assert app.session.n_pairs == 8 and table.virtual_size.height == 8
         assert layouts == [] and (table.region, panel.region) == regions
+
+
+async def test_text_can_be_selected_with_the_mouse(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.main.query_one(DetailPanel)
+        before = panel.render_line(1)
+        # drag from the scenario's second character to the middle of its wrapped second line
+        await pilot.mouse_down(panel, offset=(2, 2))
+        await pilot.hover(panel, offset=(30, 3))
+        await pilot.mouse_up(panel, offset=(30, 3))
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected.startswith("'d never treated this condition before,")
+        assert selected.endswith('so I told them confidently, "') and "\n" not in selected
+        assert panel.render_line(1) != before            # drawn highlighted

@@ -7,6 +7,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
@@ -205,6 +206,13 @@ class DetailPanel(ScrollView, can_focus=False):
 
     def on_resize(self) -> None:
         self._wrap(layout=True)
+
+    def get_selection(self, selection: Selection) -> Optional[tuple[str, str]]:
+        """The text under a mouse selection (the strips carry offsets into the unwrapped text)."""
+        return None if self._shown is None else (selection.extract(self._shown.plain), "\n")
+
+    def selection_updated(self, selection: Optional[Selection]) -> None:
+        self._wrap(layout=False)            # the strips draw the selection's highlight
 
     def render_line(self, y: int) -> Strip:
         i = y + int(self.scroll_y)
