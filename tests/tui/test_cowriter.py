@@ -10,6 +10,7 @@ from core.cowriter import Proposal
 from tui.screens.proposals import ProposalsScreen
 from tui.render import predicted_cell
 from tui.screens.suggest import SuggestScreen
+from tui.widgets.detail import DetailPanel
 
 from .helpers import row_text, wait_idle, wait_until
 
@@ -35,7 +36,7 @@ async def test_vet_shows_predictions_apart_and_never_asks_twice(make_app, judge_
         text = row_text(app, 0)
         assert predicted_cell(p.score) in text and "~ the endin" in text
         assert s.verdict("positive", 0) == "pending"
-        body = str(app.main.query_one("#detail-body").render())
+        body = app.main.query_one(DetailPanel).shown_text
         assert f"~{p.score} predicted" in body and "not measured" in body and p.reason[:30] in body
         status = app.main.query_one("#status").render().plain
         assert s.cost_usd > 0 and f"cost ${s.cost_usd:.4f}" in status

@@ -17,6 +17,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.quit import QuitScreen
 from tui.screens.review import ReviewList, ReviewScreen
+from tui.widgets.detail import DetailPanel
 from tui.widgets.row_view import WRONG_WAY
 
 from .helpers import files_of, row_text, wait_idle, wait_until
@@ -61,7 +62,7 @@ async def test_completions_and_scores_stream_into_rows(make_app, judge_env, back
             mark = WRONG_WAY if s.wrong_way("positive", y) else " "    # the vector preview's marker
             assert text.startswith(f"{y + 1:>3}{mark}")
             assert f"{pos.score:>3}│" in text and text.rstrip().endswith(f"{neg.score}")
-        body = str(app.main.query_one("#detail-body").render())
+        body = app.main.query_one(DetailPanel).shown_text
         assert f"score {s.result('positive', 1).score}" in body
         assert app.session.cost_usd > 0
 
@@ -288,7 +289,7 @@ async def test_review_marks_survive_a_restart(make_app, judge_env, trait_copy, t
     async with app2.run_test(size=SIZE) as pilot:
         assert app2.testing is False                        # everything came from the cache
         assert app2.session.review_marks() == {("positive", 0): EXPRESS, ("negative", 0): EXPLAIN}
-        body = str(app2.main.query_one("#detail-body").render())
+        body = app2.main.query_one(DetailPanel).shown_text
         assert "[EXPRESS]" in body and "[EXPLAIN]" in body
         app2.action_write_results()
         data = json.loads((tmp_path / "scenario-runs" / app2.session.name / "results.json").read_text())
@@ -334,7 +335,7 @@ async def test_no_judge_key_is_a_status_not_a_crash(make_app, backend):
         assert s.result("positive", 0).score is None
         assert s.verdict("positive", 0) == "pending"
         assert "not finished" in app.main.message.message
-        assert "ANTHROPIC_API_KEY" in str(app.main.query_one("#detail-body").render())
+        assert "ANTHROPIC_API_KEY" in app.main.query_one(DetailPanel).shown_text
         # editing still works, and does not loop on blocked lines
         n = len(backend.prompts)
         await pilot.press("d", "ctrl+s")

@@ -3,6 +3,7 @@ rows that project the wrong way, the projection in the detail panel; and, with t
 and the loopback judge, the preview follows a save as its results arrive."""
 from __future__ import annotations
 
+from tui.widgets.detail import DetailPanel
 from tui.widgets.row_view import WRONG_WAY
 from tui.widgets.status import StatusBar
 
@@ -40,7 +41,7 @@ async def test_header_markers_and_detail_from_cached_states(tmp_path):
             right = text.index("│ │") + 3 if "│ │" in text else text.index("│", 10) + 3
             assert text[right + 3] == " "          # no negative line is on the wrong side
         await pilot.press("j", "j", "j")
-        body = str(app.main.query_one("#detail-body").render())
+        body = app.main.query_one(DetailPanel).shown_text
         proj = app.session.projection("positive", 3)
         assert proj < 0 and f"proj {proj:+.2f} ↯ wrong side" in body
         assert f"proj {app.session.projection('negative', 3):+.2f}" in body

@@ -9,11 +9,10 @@ from typing import Any, Optional
 from textual import work
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.session import EditError
-from textual.worker import get_current_worker
-
-from core.session_vectors import Signature, VectorInputs, same_inputs
+from core.session_vectors import VectorInputs
 
 from ..messages import VectorsReady
 from ..widgets.detail import DetailPanel
@@ -32,7 +31,8 @@ class EditorScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="main")
         self._settle_scheduled = False
-        self._vectors_asked: Optional[Signature] = None   # inputs of the report being computed
+        self._vectors_busy = False      # a vector report is being computed
+        self._vectors_due = False       # asked for, starting after this frame
 
     @property
     def studio(self) -> Any:
@@ -68,15 +68,22 @@ class EditorScreen(Screen):
             self.refresh_view()
 
     def ask_vectors(self) -> None:
-        """Start the vector preview's recompute when its inputs changed (core.session_vectors):
-        tens of ms for 8B-sized states, so in a worker thread, never on the editor's loop."""
-        inputs = self.studio.session.vector_inputs()
-        if inputs is None:
+        """Recompute the vector preview after this frame when its inputs changed
+        (core.session_vectors): tens of ms for 8B-sized states, so in a worker thread, never on
+        the editor's loop. One at a time: its arrival asks again if the results moved on
+        meanwhile. (A worker per redraw while results streamed in cost the loop ~5 ms to build
+        the inputs and start each one, and their threads took the GIL from the keys.)"""
+        if self._vectors_busy or self._vectors_due:
             return
-        if self._vectors_asked is not None and same_inputs(inputs.signature, self._vectors_asked):
-            return                      # already being computed
-        self._vectors_asked = inputs.signature
-        self._compute_vectors(inputs)
+        self._vectors_due = True
+        self.call_after_refresh(self._start_vectors)
+
+    def _start_vectors(self) -> None:
+        self._vectors_due = False
+        inputs = None if self._vectors_busy else self.studio.session.vector_inputs()
+        if inputs is not None:
+            self._vectors_busy = True
+            self._compute_vectors(inputs)
 
     @work(thread=True, exclusive=True, group="vectors", exit_on_error=False)
     def _compute_vectors(self, inputs: VectorInputs) -> None:
@@ -85,9 +92,13 @@ class EditorScreen(Screen):
             self.post_message(VectorsReady(inputs, report))
 
     def on_vectors_ready(self, message: VectorsReady) -> None:
-        self._vectors_asked = None
+        self._vectors_busy = False
         self.studio.session.adopt_vectors(message.inputs, message.report)
         self.refresh_view()             # draws it, and asks again if the results moved on
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "vectors" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._vectors_busy = False  # it will not report: the next redraw may ask again
 
     def refresh_status(self) -> None:
         studio = self.studio

@@ -1,12 +1,15 @@
 """The detail panel: the selected pair in full (scenarios, completions, scores, errors, lint)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from rich.style import Style
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 
 from core.session_cowriter import predicted_verdict
 from core.session_pairs import AMBIGUOUS_ON, VERDICT_PROBLEM, Problem
@@ -14,6 +17,7 @@ from core.verdicts import LineResult
 
 from ..colours import COLOUR_CLASSES, Colour, colour_of
 from ..render import clean, completion_text
+from .scroll_size import set_virtual_size
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -142,15 +146,24 @@ def pair_title(session: "Session", row: Optional[int]) -> str:
     return " · ".join(bits)
 
 
-class DetailPanel(VerticalScroll, can_focus=False):
-    """Shows one pair; scrolls with [ and ] from the table."""
+class DetailPanel(ScrollView, can_focus=False):
+    """Shows one pair; scrolls with [ and ] from the table.
+
+    Drawn with the Line API into the fixed region studio.tcss gives it: new text repaints the
+    panel without a layout pass (a layout pass arranges and draws the whole screen again; with
+    a child widget of the text's height, each cursor move or cut that changed the number of
+    lines cost two). Only a text that starts or stops overflowing, which shows or hides the
+    scrollbar, still asks for one (tui.widgets.scroll_size)."""
 
     COMPONENT_CLASSES = COLOUR_CLASSES
 
-    def compose(self):
-        yield Static(id="detail-body")
-
     _shown: Optional[Text] = None
+    _lines: Sequence[Strip] = ()       # the text wrapped to the panel's width
+
+    @property
+    def shown_text(self) -> str:
+        """The text the panel shows, unwrapped."""
+        return "" if self._shown is None else self._shown.plain
 
     def show(self, session: "Session", row: Optional[int], blockers: dict[str, str]) -> None:
         """Show this pair."""
@@ -163,20 +176,46 @@ class DetailPanel(VerticalScroll, can_focus=False):
                    line_text(session, side, row, blockers, colour_of(self)))
 
     def _show(self, title: str, text: Text) -> None:
-        """Leaves the widgets alone when nothing shown changed (a redraw while results stream
-        in usually concerns other rows; an update costs a layout pass)."""
+        """Leaves the widget alone when nothing shown changed (a redraw while results stream
+        in usually concerns other rows)."""
         if title != self.border_title:
             self.border_title = title
         if text == self._shown:
             return
         self._shown = text
-        body = self.query_one("#detail-body", Static)
-        size = body.content_size
-        if not body.is_mounted or size.width <= 0:
-            body.update(text)
+        self._wrap(layout=False)
+
+    def _wrap(self, layout: bool) -> None:
+        """Wrap the text to the panel's width, narrower by the scrollbar when it overflows."""
+        width, height = self.content_size
+        if self._shown is None or width <= 0:
             return
-        # A layout pass (and the resize events and extra frame it brings) only when the text
-        # needs another number of lines: it doubled the cost of moving the cursor.
-        body.update(text, layout=False)
-        if body.get_content_height(size, self.app.size, size.width) != size.height:
-            body.refresh(layout=True)
+        visual = visualize(self, self._shown)
+        lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        overflows = len(lines) > height
+        if overflows:
+            width -= self.styles.scrollbar_size_vertical
+            lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        self._lines = lines
+        size = Size(width, len(lines))
+        if layout:
+            self.virtual_size = size
+        else:
+            set_virtual_size(self, size)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._wrap(layout=True)
+
+    def get_selection(self, selection: Selection) -> Optional[tuple[str, str]]:
+        """The text under a mouse selection (the strips carry offsets into the unwrapped text)."""
+        return None if self._shown is None else (selection.extract(self._shown.plain), "\n")
+
+    def selection_updated(self, selection: Optional[Selection]) -> None:
+        self._wrap(layout=False)            # the strips draw the selection's highlight
+
+    def render_line(self, y: int) -> Strip:
+        i = y + int(self.scroll_y)
+        if i < len(self._lines):
+            return self._lines[i]
+        return Strip.blank(self.scrollable_content_region.width, self.visual_style.rich_style)

@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 
 from ..render import fit_end, fit_start, predicted_cell, score_cell
+from .scroll_size import set_virtual_size
 
 ROW_CLASSES = {
     "pair-table--pass", "pair-table--fail", "pair-table--ambiguous", "pair-table--error",
@@ -123,7 +124,7 @@ class RowView(ScrollView, can_focus=True):
         """Show these dataset rows; keep the cursor on dataset row `keep` (or the nearest)."""
         target = self.current_row if keep is None else keep
         self.rows = rows
-        self.virtual_size = Size(self.size.width, len(rows))
+        set_virtual_size(self, Size(self.size.width, len(rows)))
         if rows and target is not None:
             pos = next((i for i, r in enumerate(rows) if r >= target), len(rows) - 1)
             self.cursor = pos

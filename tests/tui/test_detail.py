@@ -1,0 +1,85 @@
+"""The detail panel: wraps the selected pair to its fixed region, scrolls with [ and ], and
+shows another pair without a layout pass (a layout pass arranges and draws the whole screen)."""
+from __future__ import annotations
+
+from tui.widgets.detail import DetailPanel
+
+from .test_snapshots import build_app
+
+SIZE = (80, 24)
+
+
+def drawn(panel: DetailPanel) -> list[str]:
+    """The panel's content lines as the compositor draws them (without padding)."""
+    return [panel.render_line(y).text.rstrip() for y in range(panel.scrollable_content_region.height)]
+
+
+async def test_scrolls_and_follows_the_cursor_without_a_layout_pass(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = app.main
+        panel = main.query_one(DetailPanel)
+        region = panel.region
+        # pair 1 needs more lines than the panel has: a scrollbar, and the text wrapped beside it
+        assert panel.virtual_size.height > panel.scrollable_content_region.height
+        assert panel.show_vertical_scrollbar
+        assert drawn(panel)[0].startswith("POSITIVE 1")
+        assert all(len(line) <= panel.scrollable_content_region.width for line in drawn(panel))
+
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert panel.scroll_y == 3 and drawn(panel)[0] != "" and not drawn(panel)[0].startswith("POSITIVE 1")
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert panel.scroll_y == 0 and drawn(panel)[0].startswith("POSITIVE 1")
+
+        layouts: list[object] = []
+        main.screen_layout_refresh_signal.subscribe(main, layouts.append, immediate=True)
+        heights = set()
+        for row in range(1, 7):
+            await pilot.press("down")
+            await pilot.pause()
+            assert drawn(panel)[0].startswith(f"POSITIVE {row + 1}"), (row, drawn(panel))
+            assert f"NEGATIVE {row + 1}" in panel.shown_text
+            heights.add(panel.virtual_size.height)
+        # the pairs took different numbers of lines, all overflowing: no layout pass, same region
+        assert len(heights) > 1 and min(heights) > panel.scrollable_content_region.height
+        assert layouts == [] and panel.region == region
+
+
+async def test_cut_and_undo_need_no_layout_pass(tmp_path):
+    """The table's row count and the detail's text change; neither panel's region does."""
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = app.main
+        table, panel = main.table, main.query_one(DetailPanel)
+        regions = (table.region, panel.region)
+        layouts: list[object] = []
+        main.screen_layout_refresh_signal.subscribe(main, layouts.append, immediate=True)
+        await pilot.press("down", "d")
+        await pilot.pause()
+        assert app.session.n_pairs == 7 and table.virtual_size.height == 7
+        assert panel.shown_text.startswith("POSITIVE 2") and "compliance" in panel.shown_text
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.session.n_pairs == 8 and table.virtual_size.height == 8
+        assert layouts == [] and (table.region, panel.region) == regions
+
+
+async def test_text_can_be_selected_with_the_mouse(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.main.query_one(DetailPanel)
+        before = panel.render_line(1)
+        # drag from the scenario's second character to the middle of its wrapped second line
+        await pilot.mouse_down(panel, offset=(2, 2))
+        await pilot.hover(panel, offset=(30, 3))
+        await pilot.mouse_up(panel, offset=(30, 3))
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected.startswith("'d never treated this condition before,")
+        assert selected.endswith('so I told them confidently, "') and "\n" not in selected
+        assert panel.render_line(1) != before            # drawn highlighted
