@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, Sequence
 
 from .events import SIDES, Side
 
@@ -57,20 +57,27 @@ class PairDiff:
     theirs: Optional[tuple[str, str]]
 
 
-def diff_pairs(mine: Snapshot, theirs: Snapshot) -> list[PairDiff]:
-    """Rows that differ between two versions, aligned by content (difflib on the pairs)."""
-    a = list(zip(mine.positive, mine.negative))
-    b = list(zip(theirs.positive, theirs.negative))
-    out: list[PairDiff] = []
+def _aligned(a: Sequence[Any], b: Sequence[Any]) -> list[tuple[Optional[int], Optional[int]]]:
+    """The differing positions of two sequences aligned by content (difflib): (i, j) 0-based,
+    None where an item is on one side only."""
+    out: list[tuple[Optional[int], Optional[int]]] = []
     sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             continue
         for k in range(max(i2 - i1, j2 - j1)):
             i, j = i1 + k, j1 + k
-            out.append(PairDiff(i + 1 if i < i2 else None, j + 1 if j < j2 else None,
-                                a[i] if i < i2 else None, b[j] if j < j2 else None))
+            out.append((i if i < i2 else None, j if j < j2 else None))
     return out
+
+
+def diff_pairs(mine: Snapshot, theirs: Snapshot) -> list[PairDiff]:
+    """Rows that differ between two versions, aligned by content (difflib on the pairs)."""
+    a = list(zip(mine.positive, mine.negative))
+    b = list(zip(theirs.positive, theirs.negative))
+    return [PairDiff(None if i is None else i + 1, None if j is None else j + 1,
+                     None if i is None else a[i], None if j is None else b[j])
+            for i, j in _aligned(a, b)]
 
 
 @dataclass(frozen=True)
@@ -89,14 +96,9 @@ def diff_lines(mine: Snapshot, theirs: Snapshot) -> list[LineDiff]:
     out: list[LineDiff] = []
     for side in SIDES:
         a, b = mine.side(side), theirs.side(side)
-        sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag == "equal":
-                continue
-            for k in range(max(i2 - i1, j2 - j1)):
-                i, j = i1 + k, j1 + k
-                out.append(LineDiff(side, i + 1 if i < i2 else None, j + 1 if j < j2 else None,
-                                    a[i] if i < i2 else None, b[j] if j < j2 else None))
+        out += [LineDiff(side, None if i is None else i + 1, None if j is None else j + 1,
+                         None if i is None else a[i], None if j is None else b[j])
+                for i, j in _aligned(a, b)]
     return out
 
 

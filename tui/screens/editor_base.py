@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from core.events import SIDES
 from core.session import EditError
 from core.session_vectors import VectorInputs
 
@@ -141,6 +142,25 @@ class EditorScreen(Screen):
 
         self.app.push_screen(EditScreen(f"Edit {side} line {row + 1}",
                                         [(side, session.text(side, row))]), done)
+
+    def _go_problem(self, step: int) -> None:
+        raise NotImplementedError
+
+    def action_next_problem(self) -> None:
+        self._go_problem(1)
+
+    def action_prev_problem(self) -> None:
+        self._go_problem(-1)
+
+    def retest(self, row: int, what: str, sides: tuple[str, ...] = SIDES) -> None:
+        """Re-test one row of these sides ignoring the cache (`what` names it in the message)."""
+        if self.studio.runner is None:
+            self.say("No backend: nothing can be re-tested.", "warning")
+            return
+        self.studio.session.request_refresh([row], sides=sides)
+        self.studio.request_tests()
+        self.refresh_view()
+        self.say(f"Re-testing {what} without the cache.")
 
     def action_vet(self) -> None:
         self.studio.start_vet()

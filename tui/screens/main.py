@@ -154,12 +154,6 @@ class MainScreen(EditorScreen):
         info = session.pair_info(nxt)
         self.say(f"Pair {nxt + 1}: {', '.join(info.problems)}.")
 
-    def action_next_problem(self) -> None:
-        self._go_problem(1)
-
-    def action_prev_problem(self) -> None:
-        self._go_problem(-1)
-
     def action_filter(self) -> None:
         self.problems_only = not self.problems_only
         n = len(self.table.rows)
@@ -175,13 +169,7 @@ class MainScreen(EditorScreen):
         row = self._row()
         if row is None:
             return
-        if self.studio.runner is None:
-            self.say("No backend: nothing can be re-tested.", "warning")
-            return
-        self.studio.session.request_refresh([row])
-        self.studio.request_tests()
-        self.refresh_view()
-        self.say(f"Re-testing pair {row + 1} without the cache.")
+        self.retest(row, f"pair {row + 1}")
 
     def action_propose(self) -> None:
         row = self._row()

@@ -196,12 +196,6 @@ class SidesScreen(EditorScreen):
         self.table.go_to_row(nxt)
         self.say(f"{side.capitalize()} line {nxt + 1}: {', '.join(session.line_info(side, nxt).problems)}.")
 
-    def action_next_problem(self) -> None:
-        self._go_problem(1)
-
-    def action_prev_problem(self) -> None:
-        self._go_problem(-1)
-
     def action_filter(self) -> None:
         self.problems_only = not self.problems_only
         if self.problems_only:
@@ -220,10 +214,4 @@ class SidesScreen(EditorScreen):
         row = self._line()
         if row is None:
             return
-        if self.studio.runner is None:
-            self.say("No backend: nothing can be re-tested.", "warning")
-            return
-        self.studio.session.request_refresh([row], sides=(self.active,))
-        self.studio.request_tests()
-        self.refresh_view()
-        self.say(f"Re-testing {self.active} line {row + 1} without the cache.")
+        self.retest(row, f"{self.active} line {row + 1}", sides=(self.active,))
