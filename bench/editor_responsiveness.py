@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DEFINITION, emit, synth_pairs, tiny_model_dir, write_trait  # noqa: E402
 
+import tui  # noqa: E402,F401  (before Textual, as `scenarios edit` imports it: tui sets TEXTUAL_FPS)
 from textual.app import App  # noqa: E402
 
 from core.backends.local import LocalBackend  # noqa: E402
@@ -353,7 +354,8 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         env = {**os.environ, "XDG_CACHE_HOME": str(Path(tmp) / "xdg-cache"),
                "XDG_CONFIG_HOME": str(Path(tmp) / "xdg-config"), "TEXTUAL_ANIMATIONS": "none",
                "ANTHROPIC_API_KEY": "sk-ant-bench-0000000000", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
-               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+               "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+               "TEXTUAL_FPS": os.environ.get("TEXTUAL_FPS", "120")}   # the editor's rate (tui), for both
         if args.bytecode:
             # Both children read compiled bytecode, as an installed package does (pip compiles it
             # at install time; a checkout writes __pycache__ on its first run). Without this, an

@@ -38,6 +38,7 @@ class VectorInputs:
     negative: tuple[LineResult, ...]
     thresholds: Thresholds
     matched: bool
+    version: int                # the session version the snapshot was taken at
 
     def compute(self) -> Optional["VectorReport"]:
         from .vectors import vector_report   # numpy loads with the first hidden states, not with the editor
@@ -50,30 +51,42 @@ class Vectors:
     lines: dict[str, list[str]]
     thresholds: Thresholds
     matched: bool
+    version: int
 
     def _init_vectors(self) -> None:
         self._vectors: Optional["VectorReport"] = None
         self._vectors_signature: Signature = []
         self._vectors_texts: dict[str, tuple[str, ...]] = {"positive": (), "negative": ()}
+        self._vectors_checked_at = -1     # session version at which the shown report was current
+
+    def vectors_checked(self) -> bool:
+        """The shown report was found current (or made) at this session version: nothing a
+        report depends on can have changed since, so `vector_inputs()` would return None.
+        Cheap, unlike vector_inputs (which reads every row): the editor asks it per redraw."""
+        return self._vectors_checked_at == self.version
 
     def vector_inputs(self) -> Optional[VectorInputs]:
         """What a new report needs, when a row's states or pass/fail changed since the shown
         one; None when it is current."""
+        if self.vectors_checked():
+            return None
         t = self.thresholds
         rows = {side: [self.result(side, i) for i in range(len(self.lines[side]))]
                 for side in ("positive", "negative")}
         signature = [(r.activations, line_passed(side, r, t), r.stale, r.error is None)
                      for side in ("positive", "negative") for r in rows[side]]
         if same_inputs(signature, self._vectors_signature) and self._aligned():
+            self._vectors_checked_at = self.version
             return None
         return VectorInputs(signature, tuple(replace(r) for r in rows["positive"]),
-                            tuple(replace(r) for r in rows["negative"]), t, self.matched)
+                            tuple(replace(r) for r in rows["negative"]), t, self.matched, self.version)
 
     def adopt_vectors(self, inputs: VectorInputs, report: Optional["VectorReport"]) -> None:
         self._vectors = report
         self._vectors_signature = inputs.signature
         self._vectors_texts = {"positive": tuple(r.scenario for r in inputs.positive),
                                "negative": tuple(r.scenario for r in inputs.negative)}
+        self._vectors_checked_at = inputs.version
 
     def vector_report(self) -> Optional["VectorReport"]:
         """The report of the current results, computed here if it is not (None while no row

@@ -11,7 +11,7 @@ runner's event stream; what to test when (core.scheduler) and what a change on d
 * one thread worker lints the dataset as opened, then warms the judge up.
 
 Message handlers fold events into the session and schedule a redraw at most every 80 ms (later
-while keys come fast: keys first, see `_redraw`).
+while keys come fast: keys first, see tui.pacing).
 Screens other than the main one are imported when first shown: the first frame needs none of
 them (the edit screen alone brings in Textual's TextArea).
 """
@@ -29,7 +29,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from core.backend_state import unconfigured
@@ -47,6 +46,7 @@ from core.runner import Runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
+from .pacing import Paced
 from .cowriter import CoWriterActions
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
@@ -54,9 +54,7 @@ from .runner_thread import Coalescer, RunnerThread
 from .screens.main import MainScreen
 from .screens.sides import SidesScreen
 
-REDRAW_S = 0.08
-KEYS_FIRST_S = 0.1       # a redraw for results waits until the keys pause this long ...
-STALE_MAX_S = 0.4        # ... or until the results it shows are this old
+REDRAW_S = 0.08          # results that stream in are drawn at most this often (keys first)
 SETTLE_S = 0.25          # after the first frame, before the opening run and background work start
 
 
@@ -83,8 +81,8 @@ class StudioApp(CoWriterActions, App[int]):
         self.scheduler = Scheduler()
         self._runner_thread = RunnerThread()
         self._run_future: Optional[Future] = None
-        self._redraw_timer: Optional[Timer] = None
-        self._redraw_due = 0.0           # when the pending redraw was asked for
+        self._redraw_pacer = Paced(self, self._redraw_results, first_s=REDRAW_S)
+        self.last_key = 0.0               # when the last key came (tui.pacing, tui.collector)
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
         self._announce_done = False
@@ -108,7 +106,7 @@ class StudioApp(CoWriterActions, App[int]):
         """The first frame is up: say what was opened, start watching; testing starts once the
         first screen has settled."""
         if self.collections.take_over():
-            self.set_interval(IDLE_S / 2, self.collections.tick, name="full-gc")
+            self.set_interval(IDLE_S / 2, lambda: self.collections.tick(self.last_key), name="full-gc")
         self.set_timer(SETTLE_S, self._start_background)
         self.say(self._opened_note())
         if self.watch_enabled:
@@ -167,7 +165,7 @@ class StudioApp(CoWriterActions, App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self.collections.last_key = time.monotonic()
+            self.last_key = time.monotonic()
         await super().on_event(event)
 
     # ---------------------------------------------------------------- tests
@@ -257,21 +255,11 @@ class StudioApp(CoWriterActions, App[int]):
             self.say(f"Background task {event.worker.name} failed: {type(err).__name__}: {err}", "error")
 
     def schedule_redraw(self) -> None:
-        if self._redraw_timer is None:
-            self._redraw_due = time.monotonic()
-            self._redraw_timer = self.set_timer(REDRAW_S, self._redraw)
+        """Draw the results that came in, keys first (tui.pacing): a redraw (~10 ms of work and
+        a frame on two busy cores) that runs when a key arrives makes that key wait for it."""
+        self._redraw_pacer.ask()
 
-    def _redraw(self) -> None:
-        """Keys first: a key's own frame shows its effect, and a redraw for results that runs
-        when a key arrives makes that key wait for it (~10 ms of work and a frame on two busy
-        cores). So while keys come in quick succession, results are drawn at most every
-        STALE_MAX_S instead of every REDRAW_S (12 a second, which keys kept landing on)."""
-        now = time.monotonic()
-        since_key = now - self.collections.last_key
-        if since_key < KEYS_FIRST_S and now - self._redraw_due < STALE_MAX_S:
-            self._redraw_timer = self.set_timer(KEYS_FIRST_S - since_key, self._redraw)
-            return
-        self._redraw_timer = None
+    def _redraw_results(self) -> None:
         if self._watch_stop.is_set() or not self.main.is_attached:
             return                  # closing: the screen's widgets may be gone already
         self.main.refresh_view()

@@ -35,7 +35,6 @@ class FullCollections:
     def __init__(self) -> None:
         self._saved: Optional[tuple[int, int, int]] = None
         self._full_every = 10
-        self.last_key = 0.0
         self._last_full = 0.0
 
     def take_over(self) -> bool:
@@ -55,13 +54,14 @@ class FullCollections:
         self._last_full = time.monotonic()
         return True
 
-    def tick(self) -> None:
-        """Run a full pass when the keys paused (and one is due), or when MAX_S passed."""
+    def tick(self, last_key: float) -> None:
+        """Run a full pass when the keys paused since `last_key` (and one is due), or when
+        MAX_S passed."""
         if self._saved is None:
             return
         now = time.monotonic()
         due = now - self._last_full >= MAX_S
-        idle = now - self.last_key >= IDLE_S
+        idle = now - last_key >= IDLE_S
         passes = gc.get_count()[2]            # gen-1 collections since the last full one
         if (idle and passes >= self._full_every) or (due and passes > 0):
             gc.collect()

@@ -1,7 +1,7 @@
 """What the two editor screens share: the pair screen (tui.screens.main, matched datasets) and
 the sides screen (tui.screens.sides, unmatched ones). Both show the status bar, a message line
-and the detail panel, lay out for 80x24 first and for wide or tall terminals, lint edits one
-frame after showing them, and save and retest the same way."""
+and the detail panel, lay out for 80x24 first and for wide or tall terminals, lint edits and
+recompute the vector preview once the keys pause (tui.pacing), and save and retest the same way."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -16,9 +16,14 @@ from core.session import EditError
 from core.session_vectors import VectorInputs
 
 from ..messages import VectorsReady
+from ..pacing import Paced
 from ..widgets.detail import DetailPanel
 from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
 
+# While keys keep coming, how late (s) an edit's lint findings and the vector preview may be:
+# both are advice a burst of cuts does not need frame by frame, and each costs a key ~10 ms.
+LINT_MAX_WAIT_S = 1.0
+VECTORS_MAX_WAIT_S = 2.0
 WIDE = 140      # columns from which the detail panel sits beside the table
 TALL = 36       # rows from which the detail panel gets more room
 
@@ -31,14 +36,20 @@ class EditorScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="main")
-        self._settle_scheduled = False
+        self._lint_pacer = Paced(self, self._settle_lint, max_wait_s=LINT_MAX_WAIT_S)
+        self._vectors_pacer = Paced(self, self._vectors_job, max_wait_s=VECTORS_MAX_WAIT_S)
         self._vectors_busy = False      # a vector report is being computed
-        self._vectors_due = False       # asked for, starting after this frame
+        self._vectors_arrived: Optional[VectorsReady] = None     # computed, not shown yet
 
     @property
     def studio(self) -> Any:
         """The StudioApp (not imported here: tui.app imports this module, not the reverse)."""
         return self.app
+
+    @property
+    def last_key(self) -> float:
+        """When the last key came (the pacers' host: tui.pacing)."""
+        return self.studio.last_key
 
     @property
     def message(self) -> MessageLine:
@@ -56,31 +67,31 @@ class EditorScreen(Screen):
         if self.is_mounted:
             self.call_after_refresh(self.refresh_status)
 
-    def settle_lint_later(self) -> None:
-        """Lint the edited buffers after this frame (~4 ms for 150 pairs): the key's effect
-        shows first, its lint findings one frame later."""
-        if self.studio.session.lint_stale and not self._settle_scheduled:
-            self._settle_scheduled = True
-            self.call_after_refresh(self._settle_lint)
+    def background_later(self) -> None:
+        """After a redraw: lint the edited buffers (~10 ms for 150 pairs; rows meanwhile show
+        the findings last computed for the same lines) and recompute the vector preview when
+        its inputs changed, both once the keys pause (tui.pacing)."""
+        session = self.studio.session
+        if session.lint_stale:
+            self._lint_pacer.ask()
+        if self._vectors_arrived is not None or (not self._vectors_busy and not session.vectors_checked()):
+            self._vectors_pacer.ask()
 
     def _settle_lint(self) -> None:
-        self._settle_scheduled = False
         if self.studio.session.settle_lint():
             self.refresh_view()
 
-    def ask_vectors(self) -> None:
-        """Recompute the vector preview after this frame when its inputs changed
-        (core.session_vectors): tens of ms for 8B-sized states, so in a worker thread, never on
-        the editor's loop. One at a time: its arrival asks again if the results moved on
-        meanwhile. (A worker per redraw while results streamed in cost the loop ~5 ms to build
-        the inputs and start each one, and their threads took the GIL from the keys.)"""
-        if self._vectors_busy or self._vectors_due:
+    def _vectors_job(self) -> None:
+        """Show a report that arrived, else start computing one when its inputs changed: tens
+        of ms for 8B-sized states, so in a worker thread, never on the editor's loop. One at a
+        time: showing one asks again if the results moved on meanwhile. (A worker per redraw
+        while results streamed in cost the loop ~5 ms to build the inputs and start each one,
+        and their threads took the GIL from the keys.)"""
+        arrived, self._vectors_arrived = self._vectors_arrived, None
+        if arrived is not None:
+            self.studio.session.adopt_vectors(arrived.inputs, arrived.report)
+            self.refresh_view()         # draws it, and asks again if the results moved on
             return
-        self._vectors_due = True
-        self.call_after_refresh(self._start_vectors)
-
-    def _start_vectors(self) -> None:
-        self._vectors_due = False
         inputs = None if self._vectors_busy else self.studio.session.vector_inputs()
         if inputs is not None:
             self._vectors_busy = True
@@ -94,8 +105,8 @@ class EditorScreen(Screen):
 
     def on_vectors_ready(self, message: VectorsReady) -> None:
         self._vectors_busy = False
-        self.studio.session.adopt_vectors(message.inputs, message.report)
-        self.refresh_view()             # draws it, and asks again if the results moved on
+        self._vectors_arrived = message
+        self._vectors_pacer.ask()       # shown keys first, like the results
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "vectors" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):

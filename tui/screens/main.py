@@ -16,6 +16,7 @@ from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.footer import StudioFooter
 from ..widgets.pair_table import PairHeader, PairTable
+from ..widgets.row_view import number_width
 from ..widgets.status import MessageLine, StatusBar
 from .editor_base import EditorScreen
 
@@ -51,7 +52,7 @@ class MainScreen(EditorScreen):
         return self.query_one(PairTable)
 
     def on_mount(self) -> None:
-        self.query_one(PairHeader).n_rows = self.studio.session.n_pairs
+        self.query_one(PairHeader).num_width = number_width(self.studio.session.n_pairs)
         self.table.focus()
         self.refresh_view()
 
@@ -64,11 +65,10 @@ class MainScreen(EditorScreen):
             table.set_rows(rows, keep)
         else:
             table.refresh_changed()
-        self.query_one(PairHeader).n_rows = session.n_pairs
+        self.query_one(PairHeader).num_width = number_width(session.n_pairs)
         self.refresh_status()
         self.refresh_detail()
-        self.settle_lint_later()
-        self.ask_vectors()
+        self.background_later()
 
     def refresh_detail(self) -> None:
         session = self.studio.session

@@ -24,6 +24,7 @@ from ..colours import Colour
 from ..widgets.detail import DetailPanel
 from ..widgets.footer import StudioFooter
 from ..widgets.side_table import SideHeader, SideTable
+from ..widgets.row_view import number_width
 from ..widgets.status import MessageLine, StatusBar
 from .editor_base import EditorScreen
 from .main import legend
@@ -103,11 +104,10 @@ class SidesScreen(EditorScreen):
                 table.set_rows(rows, kept)
             else:
                 table.refresh_changed()
-            self.query_one(f"#header-{side}", SideHeader).n_rows = session.side_len(side)
+            self.query_one(f"#header-{side}", SideHeader).num_width = number_width(session.side_len(side))
         self.refresh_status()
         self.refresh_detail()
-        self.settle_lint_later()
-        self.ask_vectors()
+        self.background_later()
 
     def refresh_detail(self) -> None:
         session = self.studio.session

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -146,6 +147,17 @@ def pair_title(session: "Session", row: Optional[int]) -> str:
     return " · ".join(bits)
 
 
+def surely_overflows(plain: str, width: int, height: int) -> bool:
+    """More than `height` lines at `width` whatever the wrap: each paragraph takes at least
+    ceil(cells / width) lines (a wrap only ever adds lines to that)."""
+    lines = 0
+    for paragraph in plain.split("\n"):
+        lines += max(1, -(-cell_len(paragraph) // width))
+        if lines > height:
+            return True
+    return False
+
+
 class DetailPanel(ScrollView, can_focus=False):
     """Shows one pair; scrolls with [ and ] from the table.
 
@@ -191,11 +203,17 @@ class DetailPanel(ScrollView, can_focus=False):
         if self._shown is None or width <= 0:
             return
         visual = visualize(self, self._shown)
-        lines = Visual.to_strips(self, visual, width, None, self.visual_style)
-        overflows = len(lines) > height
-        if overflows:
-            width -= self.styles.scrollbar_size_vertical
+        bar = self.styles.scrollbar_size_vertical
+        if surely_overflows(self._shown.plain, width, height):
+            # one wrap instead of two (a wrap is ~40% of a cursor move): a text that overflows
+            # whatever its line breaks is wrapped beside the scrollbar only
+            width -= bar
             lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        else:
+            lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+            if len(lines) > height:
+                width -= bar
+                lines = Visual.to_strips(self, visual, width, None, self.visual_style)
         self._lines = lines
         size = Size(width, len(lines))
         if layout:

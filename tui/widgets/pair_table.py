@@ -19,7 +19,7 @@ from textual.widget import Widget
 
 from ..actions import TABLE, bindings
 from ..render import fit_start
-from .row_view import RowView, append_pane_header, pane_segments
+from .row_view import RowView, append_pane_header, number_width, pane_segments
 
 from core.session_pairs import Problem
 
@@ -39,13 +39,15 @@ class PairHeader(Widget):
     """Column headings above the table, laid out exactly like its rows."""
 
     DEFAULT_CSS = "PairHeader { height: 1; }"
-    n_rows: reactive[int] = reactive(0)
+    num_width: reactive[int] = reactive(number_width(0))
+    """Cells of the line-number column: a cut or an add repaints the headings only when it
+    changes (a repaint is ~1 ms of a key's frame)."""
 
     def render(self) -> Text:
         left, right = pane_widths(self.size.width)
         t = Text(no_wrap=True, overflow="crop")
         for i, (label, w) in enumerate((("POSITIVE", left), ("NEGATIVE", right))):
-            append_pane_header(t, label, w, self.n_rows)
+            append_pane_header(t, label, w, self.num_width)
             if i == 0:
                 t.append("│ │", style="dim")
         return t

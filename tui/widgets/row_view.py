@@ -29,9 +29,18 @@ ROW_CLASSES = {
 WRONG_WAY = "↯"        # after the line number: the line pulls the trait vector the wrong way
 
 
+def number_width(n_rows: int) -> int:
+    """Cells of the line-number column for n_rows rows."""
+    return max(3, len(str(max(n_rows, 1))))
+
+
 def pane_layout(width: int, n_rows: int) -> dict[str, int]:
     """Column widths of one pane: line number, scenario ending, first tokens, score."""
-    num = max(3, len(str(max(n_rows, 1))))
+    return columns(width, number_width(n_rows))
+
+
+def columns(width: int, num: int) -> dict[str, int]:
+    """Column widths of one pane whose line numbers take `num` cells."""
     rest = max(0, width - num - 1 - 1 - 3)          # spaces after num and before score
     tokens = min(36, (rest * 42) // 100)        # the ending matters most: it gets what grows
     ending = max(4, rest - tokens - 1)
@@ -39,9 +48,9 @@ def pane_layout(width: int, n_rows: int) -> dict[str, int]:
     return {"num": num, "ending": ending, "tokens": tokens, "score": 3, "width": width}
 
 
-def append_pane_header(t: Text, label: str, width: int, n_rows: int) -> None:
-    """One pane's column headings, laid out exactly like its rows."""
-    lay = pane_layout(width, n_rows)
+def append_pane_header(t: Text, label: str, width: int, num: int) -> None:
+    """One pane's column headings, laid out exactly like its rows (`num`: number_width)."""
+    lay = columns(width, num)
     t.append(f"{'#':>{lay['num']}} ", style="dim")
     t.append(fit_start(f"{label} ending", lay["ending"]), style="bold")
     t.append(" ")

@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from ..actions import SIDE_MOVES, bindings
 from ..render import fit_start
-from .row_view import RowView, append_pane_header, pane_segments
+from .row_view import RowView, append_pane_header, number_width, pane_segments
 
 if TYPE_CHECKING:
     from core.session import LineInfo, Session
@@ -28,7 +28,9 @@ class SideHeader(Widget):
     """Column headings above one side's pane, laid out exactly like its rows."""
 
     DEFAULT_CSS = "SideHeader { height: 1; }"
-    n_rows: reactive[int] = reactive(0)
+    num_width: reactive[int] = reactive(number_width(0))
+    """Cells of the line-number column: a cut or an add repaints the headings only when it
+    changes (a repaint is ~1 ms of a key's frame)."""
 
     def __init__(self, side: str, **kw) -> None:
         super().__init__(**kw)
@@ -36,7 +38,7 @@ class SideHeader(Widget):
 
     def render(self) -> Text:
         t = Text(no_wrap=True, overflow="crop")
-        append_pane_header(t, self.side.upper(), self.size.width, self.n_rows)
+        append_pane_header(t, self.side.upper(), self.size.width, self.num_width)
         return t
 
 
