@@ -24,7 +24,7 @@ def _size(snap: Snapshot, matched: bool) -> str:
     return size_words(len(snap.positive), len(snap.negative), matched)
 
 
-def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
+def conflict_summary(conflict: Conflict, files: Iterable[str], colour: Colour) -> Text:
     t = Text()
     t.append(", ".join(files) or "The pair files", style="bold")
     t.append(" changed on disk while you have unsaved edits here.\n\n")
@@ -40,13 +40,14 @@ def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
                                  "not in yours", "every line is in yours too")
     t.append(f"Yours: {_size(conflict.mine, conflict.matched)}; {mine_rows}.\n")
     t.append(f"Disk:  {_size(conflict.theirs, conflict.matched)}; {theirs_rows}.\n\n")
-    t.append("m", style="bold cyan")
+    key = colour("key")
+    t.append("m", style=key)
     t.append(" keep mine: the disk version stays viewable (palette: Show last conflict); ctrl+s then overwrites it\n")
-    t.append("t", style="bold cyan")
+    t.append("t", style=key)
     t.append(" take theirs: load the disk version; yours stays one u (undo) away\n")
-    t.append("b", style="bold cyan")
+    t.append("b", style=key)
     t.append(" show both versions, row by row\n")
-    t.append("esc", style="bold cyan")
+    t.append("esc", style=key)
     t.append(" decide later (nothing changes; saving asks again)")
     return t
 
@@ -74,6 +75,8 @@ def _side_rows(lines: list[tuple[str, int]], where: str, none: str, limit: int =
 class ConflictScreen(ModalScreen[str]):
     """Returns mine | theirs | later."""
 
+    COMPONENT_CLASSES = COLOUR_CLASSES
+
     BINDINGS = [
         Binding("m", "choose('mine')", "Keep mine"),
         Binding("t", "choose('theirs')", "Take theirs"),
@@ -89,11 +92,16 @@ class ConflictScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="conflict-dialog", classes="dialog"):
             yield Label("Conflict: the files changed on disk", classes="dialog-title")
-            yield Static(conflict_summary(self.conflict, self.files), id="conflict-body")
+            yield Static(id="conflict-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("m Keep mine", id="mine")
                 yield Button("t Take theirs", id="theirs")
                 yield Button("b Show both", id="both")
+
+    def on_mount(self) -> None:
+        """The summary is built once the screen has its styles: the keys' colour is its."""
+        self.query_one("#conflict-body", Static).update(
+            conflict_summary(self.conflict, self.files, colour_of(self)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "both":
