@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from core.session import Conflict, Snapshot, diff_lines, diff_pairs
@@ -72,10 +73,23 @@ def _side_rows(lines: list[tuple[str, int]], where: str, none: str, limit: int =
     return " and ".join(parts) + (" is " if len(lines) == 1 else " are ") + where
 
 
+class ConflictSummary(Widget):
+    """The dialog's text, drawn with the colours the stylesheet gives it (tui.colours)."""
+
+    DEFAULT_CSS = "ConflictSummary { height: auto; }"
+    COMPONENT_CLASSES = COLOUR_CLASSES
+
+    def __init__(self, conflict: Conflict, files: list[str], **kw) -> None:
+        super().__init__(**kw)
+        self.conflict = conflict
+        self.files = files
+
+    def render(self) -> Text:
+        return conflict_summary(self.conflict, self.files, colour_of(self))
+
+
 class ConflictScreen(ModalScreen[str]):
     """Returns mine | theirs | later."""
-
-    COMPONENT_CLASSES = COLOUR_CLASSES
 
     BINDINGS = [
         Binding("m", "choose('mine')", "Keep mine"),
@@ -92,16 +106,11 @@ class ConflictScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="conflict-dialog", classes="dialog"):
             yield Label("Conflict: the files changed on disk", classes="dialog-title")
-            yield Static(id="conflict-body")
+            yield ConflictSummary(self.conflict, self.files, id="conflict-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("m Keep mine", id="mine")
                 yield Button("t Take theirs", id="theirs")
                 yield Button("b Show both", id="both")
-
-    def on_mount(self) -> None:
-        """The summary is built once the screen has its styles: the keys' colour is its."""
-        self.query_one("#conflict-body", Static).update(
-            conflict_summary(self.conflict, self.files, colour_of(self)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "both":
