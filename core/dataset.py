@@ -19,7 +19,7 @@ from .dataset_files import (DEFINITION, JOURNAL, MAX_LINE_CHARS, MAX_LINES, NEGA
                             STEERING, STEERING_QUESTIONS, ConflictError, DatasetCode, DatasetError,
                             LinesFile, Steering, file_digest, parse_lines, parse_steering,
                             read_definition, read_lines, read_steering, sha256)
-from .dataset_pairing import Pairing, PairingDecision, decide_pairing
+from .dataset_pairing import UNMATCHED_HINT, Pairing, PairingDecision, decide_pairing
 from .dataset_save import atomic_write, check_interrupted_save, render_lines, save_pair_files
 
 __all__ = [
@@ -133,8 +133,9 @@ def _near_names(root: Path, spec: str) -> list[str]:
 
 # ---------------------------------------------------------------- loading
 
-def check_pairing(pos: LinesFile, neg: LinesFile) -> None:
-    """A matched dataset needs equal counts: name the lines that have no partner."""
+def check_pairing(pos: LinesFile, neg: LinesFile, hint: str = "") -> None:
+    """A matched dataset needs equal counts: name the lines that have no partner (`hint`: what
+    else the user may mean, appended)."""
     n, m = len(pos.lines), len(neg.lines)
     if n == m:
         return
@@ -144,7 +145,8 @@ def check_pairing(pos: LinesFile, neg: LinesFile) -> None:
     raise DatasetError(
         f"{longer.path.name} has {len(longer.lines)} lines but {shorter.path.name} has "
         f"{len(shorter.lines)}: {longer.path.name} {span} {'has' if lo == hi else 'have'} no partner "
-        "(pairs are matched by line number)", longer.path, lo, DatasetCode.COUNT_MISMATCH)
+        f"(pairs are matched by line number){'; ' + hint if hint else ''}", longer.path, lo,
+        DatasetCode.COUNT_MISMATCH)
 
 
 def _pair_up(pos: LinesFile, neg: LinesFile, pairing: Pairing, source: str
@@ -153,7 +155,9 @@ def _pair_up(pos: LinesFile, neg: LinesFile, pairing: Pairing, source: str
     decision and the note to show for an unmatched dataset."""
     decision = decide_pairing(pos.lines, neg.lines, pairing, source)
     if decision.matched:
-        check_pairing(pos, neg)
+        # Detected (not declared) pairs may be two sets that happen to look paired: say the way out.
+        check_pairing(pos, neg, f"{decision.reason}; {UNMATCHED_HINT}"
+                      if decision.declared == "auto" else "")
         return decision, []
     if not pos.lines or not neg.lines:
         side, lines = ("positive", pos.lines) if pos.lines else ("negative", neg.lines)

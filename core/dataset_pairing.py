@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, Sequence
 
 Pairing = Literal["auto", "matched", "unmatched"]
@@ -71,6 +72,7 @@ class PairingDecision:
     matched: bool
     reason: str             # one phrase for notes: "declared in scenarios.toml", "detected: ..."
     share: float | None     # lines sharing a setup with a partner (None: not measured)
+    declared: Pairing = "auto"      # what was declared; "auto": nobody said (detected)
 
 
 def setup_share(positive: Sequence[str], negative: Sequence[str]) -> float:
@@ -98,10 +100,75 @@ def decide_pairing(positive: Sequence[str], negative: Sequence[str],
         return PairingDecision(False, "one side only", None)
     if declared != "auto":
         return PairingDecision(declared == "matched", f"declared {declared} by {source or 'the caller'}",
-                               None)
+                               None, declared)
     if len(positive) == len(negative) < MIN_DETECT:
         return PairingDecision(True, "too few lines to tell; matched, the plan's format", None)
     share = setup_share(positive, negative)
     matched = share >= MATCHED_SHARE
     return PairingDecision(matched, f"detected: {round(share * 100)}% of lines share a setup with "
                                     "the line opposite", share)
+
+
+# ---------------------------------------------------------------- after an unmatched save
+
+UNMATCHED_HINT = "if the two files are separate sets of scenarios, open them with --pairing unmatched"
+
+
+class Reopen(StrEnum):
+    """How a load that declares nothing (no --pairing, no [dataset] pairing) opens two files."""
+    UNMATCHED = "unmatched"     # detected unmatched: as the unmatched editor saved them
+    PAIRS = "pairs"             # detected matched with equal counts: opened as pairs
+    REFUSED = "refused"         # detected matched with unequal counts: refused (count mismatch)
+
+
+def reopen_as(positive: Sequence[str], negative: Sequence[str]) -> tuple[Reopen, PairingDecision]:
+    """What detection makes of these lines (core.dataset refuses matched pairs of unequal counts)."""
+    decision = decide_pairing(positive, negative)
+    if not decision.matched:
+        return Reopen.UNMATCHED, decision
+    return (Reopen.PAIRS if len(positive) == len(negative) else Reopen.REFUSED), decision
+
+
+@dataclass(frozen=True)
+class ReopenNote:
+    """Said after saving an unmatched dataset that a plain load would not open unmatched:
+    `short` fits the editor's message line, `detail` says what happens and what to do."""
+    how: Reopen
+    short: str
+    detail: str
+
+    @property
+    def warning(self) -> bool:
+        """A plain load refuses the files (PAIRS opens them, only in the other mode)."""
+        return self.how is Reopen.REFUSED
+
+
+def unmatched_save_note(positive: Sequence[str], negative: Sequence[str], declared: Pairing,
+                        spec: str) -> ReopenNote | None:
+    """After saving an unmatched dataset opened as `declared` ("auto": detected unmatched):
+    None when the next plain load opens the saved lines unmatched again, or when the pairing
+    was declared (whoever declared it opens it the same way, and a refused load names
+    --pairing unmatched itself). `spec` names the dataset on the command line."""
+    if declared != "auto":
+        return None
+    how, decision = reopen_as(positive, negative)
+    if how is Reopen.UNMATCHED:
+        return None
+    why = (f"{round(decision.share * 100)}% of lines share a setup with the line opposite"
+           if decision.share is not None else
+           f"equal counts under {MIN_DETECT} lines are taken as pairs")
+    reopen = f"scenarios edit {spec} --pairing unmatched"
+    if how is Reopen.REFUSED:
+        return ReopenNote(how, "Saved; a plain load now refuses these files: reopen with "
+                               "--pairing unmatched.",
+                          f"Detection now reads these files as pairs ({why}), and pairs need "
+                          f"equal counts ({len(positive)} positive, {len(negative)} negative "
+                          "lines): without --pairing, scenarios edit and test stop on a count "
+                          f"mismatch. Nothing is lost. Reopen with: {reopen} (or set pairing = "
+                          '"unmatched" under [dataset] in scenarios.toml), or give both files '
+                          "the same number of lines to make them pairs.")
+    return ReopenNote(how, "Saved; these files now look like pairs: the next load opens them as "
+                           "pairs.",
+                      f"Detection now reads these files as pairs ({why}): the next scenarios edit "
+                      "or test opens them as matched pairs, with pair verdicts and pair lint. "
+                      f"Nothing is lost. To keep two separate sets, reopen with: {reopen}.")

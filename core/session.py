@@ -32,7 +32,8 @@ from .events import BackendStatus, RunDone
 from .lint import lint_lines
 from .rubric import Rubric
 from .session_cowriter import CoWriting
-from .session_disk import Conflict, DiskState, DiskSync
+from .dataset_pairing import ReopenNote
+from .session_disk import Conflict, DiskState, DiskSync, Saved
 from .session_lint import LintFn, LintMemo
 from .session_marks import EXPLAIN, EXPRESS, MARKS, ReviewMarks
 from .session_pairs import PairInfo, Pairs, Problem
@@ -44,7 +45,7 @@ from .verdicts import Thresholds
 
 __all__ = ["Session", "EditError", "Operation", "PairDiff", "LineDiff", "Snapshot", "clean_line",
            "diff_pairs", "diff_lines", "Conflict", "DiskState", "EXPLAIN", "EXPRESS", "MARKS",
-           "PairInfo", "LineInfo", "Problem", "Key"]
+           "PairInfo", "LineInfo", "Problem", "Key", "ReopenNote", "Saved"]
 
 
 class Session(Buffers, Results, Pairs, Sides, LintMemo, DiskSync, ReviewMarks, CoWriting, Vectors):

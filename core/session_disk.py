@@ -7,14 +7,16 @@ act on the session and return what happened, for the editor to say and draw.
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Optional
 
 from .buffers import Operation, Snapshot
-from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, file_digest, load_trait,
-                      save_pair_files)
+from .dataset import (DEFINITION, NEGATIVE, POSITIVE, DatasetError, Trait, file_digest,
+                      load_trait, resolve_trait, save_pair_files)
+from .dataset_pairing import ReopenNote, unmatched_save_note
 from .rubric import Rubric
 
 PAIR_FILES = (POSITIVE, NEGATIVE)
@@ -35,6 +37,15 @@ class DiskState:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """What a save wrote (the new digests) and, for an unmatched dataset a plain load would no
+    longer open unmatched, what to tell the user (core.dataset_pairing.unmatched_save_note)."""
+    digests: dict[str, str]
+    reopen: Optional[ReopenNote] = None
+    repeat: bool = False            # the previous save said the same: no need to insist
+
+
+@dataclass(frozen=True)
 class Conflict:
     """Both versions of a conflict, kept reachable after the user chose one."""
     mine: Snapshot
@@ -50,6 +61,8 @@ class DiskSync:
     rubric: Rubric
     saved: Snapshot
     matched: bool
+    trait: Trait
+    name: str
 
     def _init_disk(self, folder: Path, digests: dict[str, Optional[str]],
                    newlines: dict[str, str]) -> None:
@@ -58,6 +71,7 @@ class DiskSync:
                                                        DEFINITION: file_digest(folder / DEFINITION)}
         self.newlines = dict(newlines)
         self.last_conflict: Optional[Conflict] = None
+        self.last_save: Optional[Saved] = None
 
     @property
     def definition(self) -> str:
@@ -67,9 +81,12 @@ class DiskSync:
     def def_epoch(self) -> int:
         return self.rubric.epoch
 
-    def save(self) -> dict[str, str]:
+    def save(self) -> Saved:
         """Write both files atomically. Raises ConflictError (nothing written) when a file
-        changed on disk since we last saw it, DatasetError for anything else."""
+        changed on disk since we last saw it, DatasetError for anything else. An unmatched
+        dataset is saved as it is, whatever a later load will make of it: `Saved.reopen` says
+        when a plain load would open it as pairs or refuse it, and what to do."""
+        before = self.reopen_note
         snap = self.snapshot()
         digests = save_pair_files(self.folder, list(snap.positive), list(snap.negative),
                                   expected={n: self.disk_digests.get(n) for n in PAIR_FILES},
@@ -77,7 +94,29 @@ class DiskSync:
         self.disk_digests.update(digests)
         self.saved = snap
         self._touch()
-        return digests
+        reopen = None if self.matched else unmatched_save_note(
+            snap.positive, snap.negative, self.trait.pairing.declared, self._command_line_name())
+        self.last_save = Saved(digests, reopen, repeat=reopen is not None and before is not None
+                               and before.how is reopen.how)
+        return self.last_save
+
+    @property
+    def reopen_note(self) -> Optional[ReopenNote]:
+        """The last save's note while the files on disk are still the ones it wrote."""
+        last = self.last_save
+        if last is None or any(self.disk_digests.get(n) != d for n, d in last.digests.items()):
+            return None
+        return last.reopen
+
+    def _command_line_name(self) -> str:
+        """This dataset as `scenarios edit` takes it: its category/trait name when that finds
+        this folder from here, else the folder's path."""
+        try:
+            if resolve_trait(self.name)[1] == self.folder.resolve():
+                return shlex.quote(self.name)
+        except DatasetError:
+            pass
+        return shlex.quote(str(self.folder))
 
     def read_disk(self) -> DiskState:
         """Compare the files on disk with what we last saw. Reads; changes nothing."""

@@ -35,10 +35,15 @@ def palette(actions: Iterable[StudioAction]) -> list[StudioAction]:
 
 A = StudioAction
 
-EDITOR: tuple[StudioAction, ...] = (
+# Saving, wherever unsaved edits can be made: the editors and the co-writer's screens (an
+# accepted proposal or suggestion is an unsaved edit). Each screen's `action_save` is the app's.
+SAVE: tuple[StudioAction, ...] = (
     A("save", "Save", "save both files atomically, then re-test what changed", "ctrl+s", True,
       "Save", "save"),
     A("save", "Save", "save, for terminals that eat ctrl+s (XON/XOFF flow control)", "w"),
+)
+
+EDITOR: tuple[StudioAction, ...] = SAVE + (
     A("cut", "Cut", "cut the selected pair (both lines)", "d", True, id="cut"),
     A("undo", "Undo", "undo the last cut, edit, add or reload", "u", True, "Undo", "undo"),
     A("redo", "Redo", "redo what was undone", "U,ctrl+y", palette="Redo", id="redo"),
@@ -145,6 +150,7 @@ PROPOSALS: tuple[StudioAction, ...] = (
       "y", True, id="accept_proposal"),
     A("reject", "Reject", "reject it: never offered again for this pair", "x", True,
       id="reject_proposal"),
+    *SAVE,
     A("move(1)", "Down", "next proposal", "down,j"),
     A("move(-1)", "Up", "previous proposal", "up,k"),
     A("app.help", "Help", "the help screen", "question_mark,f1", True),
@@ -157,6 +163,7 @@ SUGGEST: tuple[StudioAction, ...] = (
       id="accept_suggestion"),
     A("reject", "Reject", "drop the suggestion, keep the pair as it is", "x", True,
       id="reject_suggestion"),
+    *SAVE,
     A("scroll(3)", "Down", "scroll down", "down,j"),
     A("scroll(-3)", "Up", "scroll up", "up,k"),
     A("app.help", "Help", "the help screen", "question_mark,f1", True),

@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from rich.text import Text
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -56,6 +57,7 @@ from .screens.sides import SidesScreen
 
 REDRAW_S = 0.08          # results that stream in are drawn at most this often (keys first)
 SETTLE_S = 0.25          # after the first frame, before the opening run and background work start
+NOTICE_S = 30.0          # a notice after a save: long enough to read and copy a command
 
 
 class StudioApp(CoWriterActions, App[int]):
@@ -282,7 +284,7 @@ class StudioApp(CoWriterActions, App[int]):
             return False
         what = s.describe_changes() or "no line changed"
         try:
-            s.save()
+            saved = s.save()
         except ConflictError:
             self.check_disk(forced=True)
             return False
@@ -290,8 +292,15 @@ class StudioApp(CoWriterActions, App[int]):
             self.say(f"Not saved: {exc}", "error")
             return False
         n = self.request_tests(include_blocked=True)
-        self.say(f"Saved {POSITIVE} and {NEGATIVE}: {s.size} ({what})."
-                 + (f" Testing {n} line{'s' if n != 1 else ''}." if n else ""), "ok")
+        note = saved.reopen
+        if note is None:
+            self.say(f"Saved {POSITIVE} and {NEGATIVE}: {s.size} ({what})."
+                     + (f" Testing {n} line{'s' if n != 1 else ''}." if n else ""), "ok")
+        else:       # an unmatched dataset that a plain load will open as pairs, or refuse
+            self.say(note.short, "warning" if note.warning else "info")
+            if not saved.repeat:
+                self.notify(note.detail, title=f"Saved {s.size}", markup=False, timeout=NOTICE_S,
+                            severity="warning" if note.warning else "information")
         self.main.refresh_view()
         return True
 
@@ -450,6 +459,10 @@ class StudioApp(CoWriterActions, App[int]):
 
     def exit(self, *args: Any, **kw: Any) -> None:  # type: ignore[override]
         self._watch_stop.set()
+        note = self.session.reopen_note
+        if note is not None and len(args) < 3 and "message" not in kw:
+            # How the saved files open next time, left in the terminal (plain text: no markup)
+            kw["message"] = Text(note.detail)
         super().exit(*args, **kw)
 
     async def on_unmount(self) -> None:

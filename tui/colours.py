@@ -11,7 +11,7 @@ from textual.widget import Widget
 COLOUR_CLASSES = frozenset({
     "studio--pass", "studio--fail", "studio--warn", "studio--error", "studio--error-text",
     "studio--mark", "studio--busy", "studio--ok", "studio--caution", "studio--problem",
-    "studio--predicted", "studio--added", "studio--removed", "studio--vector",
+    "studio--predicted", "studio--added", "studio--removed", "studio--vector", "studio--key",
 })
 
 Colour = Callable[[str], Style]

@@ -120,6 +120,78 @@ async def test_propose_reject_accept_save_tests_the_accepted_pair(make_app, judg
         cache.close()
 
 
+async def test_ctrl_s_saves_from_the_proposals_screen(make_app, judge_env, trait_copy):
+    """An accepted proposal is saved (and tested) without leaving the list: the editor's own
+    save, bound from the one action list (tui.actions.SAVE) and listed in the help."""
+    app = make_app(watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot, app)
+        s = app.session
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProposalsScreen), 30, "proposals")
+        await pilot.pause(0.1)
+        first = s.proposals_for(s.pair_key(0))[0]
+        await pilot.press("y")
+        await pilot.pause(0.1)
+        assert s.dirty and lines(trait_copy / "positive.txt")[1] != first.positive
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ProposalsScreen)          # still choosing
+        assert not s.dirty
+        assert lines(trait_copy / "positive.txt")[1] == first.positive
+        assert lines(trait_copy / "negative.txt")[1] == first.negative
+        assert app.main.message.message.startswith("Saved")
+        await wait_idle(pilot, app)
+        assert s.result("positive", 1).score is not None       # and tested, as from the editor
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        sections = dict(app.screen.sections)
+        assert ("^s", "save both files atomically, then re-test what changed") in \
+            sections["Proposals (p)"]
+        assert any(desc.startswith("save") for _, desc in sections["Suggested fix (s)"])
+
+
+async def test_ctrl_s_and_w_save_from_the_suggestion_screen(make_app, judge_env, trait_copy):
+    app = make_app(watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot, app)
+        s = app.session
+        # an accepted proposal (after pair 1), unsaved, then the suggestion for a failing pair
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProposalsScreen), 30, "proposals")
+        await pilot.pause(0.1)
+        first = s.proposals_for(s.pair_key(0))[0]
+        await pilot.press("y", "escape")
+        await pilot.pause(0.1)
+        row = next(i for i in range(s.n_pairs) if s.suggestible(i))
+        key = s.pair_key(row)
+        app.main.table.go_to_row(row)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SuggestScreen), 30, "the suggestion")
+        assert s.dirty and lines(trait_copy / "positive.txt")[1] != first.positive
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, SuggestScreen) and not s.dirty
+        assert lines(trait_copy / "positive.txt")[1] == first.positive
+        assert lines(trait_copy / "negative.txt")[1] == first.negative
+        # w, the key for terminals that eat ctrl+s, saves from here too
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        cut_row = next(i for i in reversed(range(s.n_pairs)) if s.pair_key(i) != key)
+        cut = s.pair_key(cut_row)
+        app.main.table.go_to_row(cut_row)
+        await pilot.press("d")
+        assert s.dirty and cut[0] in lines(trait_copy / "positive.txt")
+        app.main.table.go_to_row(s.row_of(key))
+        await pilot.press("s")                   # the kept suggestion, without a new request
+        await wait_until(pilot, lambda: isinstance(app.screen, SuggestScreen), 10, "the suggestion")
+        assert app.screen.key == key
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, SuggestScreen) and not s.dirty
+        assert cut[0] not in lines(trait_copy / "positive.txt")
+
+
 async def test_rejected_proposals_are_dropped_even_when_claude_repeats_them(make_app, judge_env):
     app = make_app(autorun=False, watch=False)
     async with app.run_test(size=SIZE):

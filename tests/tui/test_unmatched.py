@@ -229,3 +229,35 @@ async def test_help_and_results_json_speak_of_lines_not_pairs(open_app, tmp_path
     assert (len(data["positive"]), len(data["negative"])) == (118, 250)
     assert data["matched"] is False and data["pairs"] is None and data["summary"]["target"] is None
     assert data["negative"][249]["response"] == " I froze"
+
+
+async def test_a_save_a_plain_load_would_refuse_warns_and_says_how_to_reopen(tmp_path, cfg, capsys):
+    """core.dataset_pairing decides (tests/test_unmatched_save_pairing.py); the editor shows it:
+    the message line in the warning colour, the whole story once as a notice, and again in the
+    terminal when the editor closes."""
+    from tests.test_unmatched_save_pairing import NEGATIVE, POSITIVE, SETUPS, write_dataset
+    folder = write_dataset(tmp_path / "elsewhere" / "cat" / "tides", POSITIVE, NEGATIVE)
+    app = StudioApp(load_trait(str(folder), check_steering=False), cfg=cfg, runner=None,
+                    cache=None, autorun=False, watch=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        s = app.session
+        assert not s.matched
+        for i, setup in enumerate(SETUPS):
+            s.edit_line("negative", i, f'{setup} asked about the tide tables, and not knowing '
+                                       'at all I admitted "')
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert not s.dirty and lines(folder / "negative.txt")[0].startswith("The ferry clerk")
+        message = app.main.message
+        assert message.level == "warning" and "--pairing unmatched" in message.message
+        notices = [str(t.render()) for t in app.screen.query("Toast")]
+        assert len(notices) == 1 and "count mismatch" in notices[0]
+        assert f"{folder} --pairing unmatched" in notices[0]
+        # the same state saved again: the message line says it, the notice is not repeated
+        s.edit_line("positive", 0, POSITIVE[0].replace("firmly", "loudly"))
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert "--pairing unmatched" in app.main.message.message
+        assert len(app.screen.query("Toast")) == 1
+        await pilot.press("q")
+    assert "count mismatch" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from core.session import Conflict, Snapshot, diff_lines, diff_pairs
@@ -24,7 +25,7 @@ def _size(snap: Snapshot, matched: bool) -> str:
     return size_words(len(snap.positive), len(snap.negative), matched)
 
 
-def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
+def conflict_summary(conflict: Conflict, files: Iterable[str], colour: Colour) -> Text:
     t = Text()
     t.append(", ".join(files) or "The pair files", style="bold")
     t.append(" changed on disk while you have unsaved edits here.\n\n")
@@ -40,13 +41,14 @@ def conflict_summary(conflict: Conflict, files: Iterable[str]) -> Text:
                                  "not in yours", "every line is in yours too")
     t.append(f"Yours: {_size(conflict.mine, conflict.matched)}; {mine_rows}.\n")
     t.append(f"Disk:  {_size(conflict.theirs, conflict.matched)}; {theirs_rows}.\n\n")
-    t.append("m", style="bold cyan")
+    key = colour("key")
+    t.append("m", style=key)
     t.append(" keep mine: the disk version stays viewable (palette: Show last conflict); ctrl+s then overwrites it\n")
-    t.append("t", style="bold cyan")
+    t.append("t", style=key)
     t.append(" take theirs: load the disk version; yours stays one u (undo) away\n")
-    t.append("b", style="bold cyan")
+    t.append("b", style=key)
     t.append(" show both versions, row by row\n")
-    t.append("esc", style="bold cyan")
+    t.append("esc", style=key)
     t.append(" decide later (nothing changes; saving asks again)")
     return t
 
@@ -71,6 +73,21 @@ def _side_rows(lines: list[tuple[str, int]], where: str, none: str, limit: int =
     return " and ".join(parts) + (" is " if len(lines) == 1 else " are ") + where
 
 
+class ConflictSummary(Widget):
+    """The dialog's text, drawn with the colours the stylesheet gives it (tui.colours)."""
+
+    DEFAULT_CSS = "ConflictSummary { height: auto; }"
+    COMPONENT_CLASSES = COLOUR_CLASSES
+
+    def __init__(self, conflict: Conflict, files: list[str], **kw) -> None:
+        super().__init__(**kw)
+        self.conflict = conflict
+        self.files = files
+
+    def render(self) -> Text:
+        return conflict_summary(self.conflict, self.files, colour_of(self))
+
+
 class ConflictScreen(ModalScreen[str]):
     """Returns mine | theirs | later."""
 
@@ -89,7 +106,7 @@ class ConflictScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="conflict-dialog", classes="dialog"):
             yield Label("Conflict: the files changed on disk", classes="dialog-title")
-            yield Static(conflict_summary(self.conflict, self.files), id="conflict-body")
+            yield ConflictSummary(self.conflict, self.files, id="conflict-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("m Keep mine", id="mine")
                 yield Button("t Take theirs", id="theirs")

@@ -35,15 +35,17 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(id="help-body")
 
     def on_mount(self) -> None:
-        """The body is built once the screen has its styles: the legend's colours are its."""
-        legend = self.legend(colour_of(self))
+        """The body is built once the screen has its styles: the keys' and the legend's colours
+        are its."""
+        colour = colour_of(self)
+        legend = self.legend(colour)
         parts: list = []
         for title, rows in self.sections:
             t = Table.grid(padding=(0, 1))
             t.add_column(no_wrap=True, min_width=12)
             t.add_column(ratio=1)
             for keys, desc in rows:
-                t.add_row(Text(f" {keys}", style="bold cyan"), desc)
+                t.add_row(Text(f" {keys}", style=colour("key")), desc)
             parts += [Text(title, style="bold underline"), t, Text("")]
         parts += [Text("Colours and marks", style="bold underline"), legend]
         self.plain = "\n".join(

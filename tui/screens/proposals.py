@@ -142,5 +142,10 @@ class ProposalsScreen(Screen[Optional[int]]):
             return
         await self.rebuild(note)
 
+    def action_save(self) -> None:
+        """The editor's save (tui.actions.SAVE): accepted proposals are written and tested
+        without leaving the list."""
+        self.app.save()  # type: ignore[attr-defined]
+
     def action_back(self) -> None:
         self.dismiss(self.after)

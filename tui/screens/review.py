@@ -22,6 +22,7 @@ from core.session import EXPLAIN, EXPRESS
 from core.verdicts import first_pieces
 
 from ..actions import REVIEW, bindings
+from ..colours import COLOUR_CLASSES, colour_of
 from ..render import clean, completion_text, fit_end, fit_start
 from ..widgets.footer import StudioFooter
 
@@ -162,6 +163,7 @@ class ReviewList(ScrollView, can_focus=True):
 
 class ReviewScreen(Screen):
     BINDINGS = bindings(REVIEW)
+    COMPONENT_CLASSES = COLOUR_CLASSES
 
     def __init__(self, start_row: int = 0, start_side: str = "positive") -> None:
         super().__init__(id="review")
@@ -194,7 +196,7 @@ class ReviewScreen(Screen):
         head.append("Do the first tokens EXPRESS the trait, or EXPLAIN an act already committed? ",
                     style="italic")
         if note:
-            head.append(note, style="bold yellow")
+            head.append(note, style=colour_of(self)("warn"))
         self.query_one("#review-head", Static).update(head)
         lst = self.query_one(ReviewList)
         if lst.virtual_size.height != lst.n_lines:        # pairs were cut or reloaded meanwhile

@@ -102,5 +102,9 @@ class SuggestScreen(Screen[Optional[int]]):
         self.app.say("Dropped the suggestion; the pair is unchanged.")  # type: ignore[attr-defined]
         self.dismiss(None)
 
+    def action_save(self) -> None:
+        """The editor's save (tui.actions.SAVE), from here too: saves the edits made so far."""
+        self.app.save()  # type: ignore[attr-defined]
+
     def action_back(self) -> None:
         self.dismiss(None)
