@@ -157,10 +157,13 @@ def _new_cache(model: Any) -> Any:
 
 def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int, eos: list[int],
                  pad: int, temperature: float = 0.0, generator: Any = None,
-                 tap: Optional[ResponseTap] = None) -> list[list[int]]:
+                 tap: Optional[ResponseTap] = None,
+                 between_steps: Optional[Callable[[], None]] = None) -> list[list[int]]:
     """Decode one left-padded batch. Returns each row's new token ids, cut before EOS.
     `tap` (core.activations) is told which response token each forward pass feeds; its hooks
-    read the hidden states and change nothing."""
+    read the hidden states and change nothing. `between_steps` is called after each forward
+    pass, in this thread: a caller may wait there (an editor lets its keys go first), and the
+    tokens are the same either way."""
     import torch
 
     device = next(model.parameters()).device
@@ -203,6 +206,8 @@ def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int,
                 break
             mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
             pos = pos + 1
+            if between_steps is not None:
+                between_steps()
             logits = step(nxt[:, None], mask, pos)
         # The budget's last token is never fed back for decoding; when the window holds it,
         # one more pass feeds it for its hidden state alone (its logits are thrown away).
@@ -223,11 +228,12 @@ def greedy_batch(model: Any, input_ids: list[list[int]], *, max_new_tokens: int,
 def generate_greedy(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int = 32,
                     batch_size: int = 64, temperature: float = 0.0, chat_template: bool = False,
                     seed: int = 0, capture: Optional[CaptureSettings] = None,
-                    on_batch: Callable[[list[tuple[int, Generated]]], None] | None = None) -> list[Generated]:
+                    on_batch: Callable[[list[tuple[int, Generated]]], None] | None = None,
+                    between_steps: Optional[Callable[[], None]] = None) -> list[Generated]:
     """Complete every prompt. Results are in prompt order; `on_batch` sees each batch as it
     finishes (index into `prompts`, result), so callers can stream. `capture`: also average the
     hidden states of those layers over the response tokens (core.activations), in the same
-    passes; the completions are the same either way."""
+    passes; the completions are the same either way. `between_steps`: see greedy_batch."""
     import torch
 
     encoded = encode_prompts(tokenizer, prompts, chat_template)
@@ -240,7 +246,8 @@ def generate_greedy(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_n
         tap = ResponseTap(model, capture, layers) if capture is not None else None
         with tap if tap is not None else contextlib.nullcontext():
             rows = greedy_batch(model, [encoded[i] for i in batch], max_new_tokens=max_new_tokens,
-                                eos=eos, pad=pad, temperature=temperature, generator=gen, tap=tap)
+                                eos=eos, pad=pad, temperature=temperature, generator=gen, tap=tap,
+                                between_steps=between_steps)
         acts: list[Optional[Activations]] = (list(tap.collect(len(batch))) if tap is not None
                                              else [None] * len(batch))
         done: list[tuple[int, Generated]] = []

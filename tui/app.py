@@ -33,6 +33,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from core.backend_state import unconfigured
+from core.backends.local import LocalBackend
 from core.cache import Cache
 from core.config import Config
 from core.events import BackendState, BackendStatus
@@ -47,7 +48,7 @@ from core.runner import Runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
-from .pacing import Paced
+from .pacing import KeyGate, Paced
 from .cowriter import CoWriterActions
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
@@ -85,6 +86,9 @@ class StudioApp(CoWriterActions, App[int]):
         self._run_future: Optional[Future] = None
         self._redraw_pacer = Paced(self, self._redraw_results, first_s=REDRAW_S)
         self.last_key = 0.0               # when the last key came (tui.pacing, tui.collector)
+        self.key_gate = KeyGate()
+        if runner is not None and isinstance(runner.backend, LocalBackend):
+            runner.backend.between_steps = self.key_gate.wait
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
         self._announce_done = False
@@ -168,6 +172,8 @@ class StudioApp(CoWriterActions, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_key = time.monotonic()
+            self.key_gate.close()                       # background decoding waits ...
+            self.call_after_refresh(self.key_gate.open)   # ... until the key's frame is drawn
         await super().on_event(event)
 
     # ---------------------------------------------------------------- tests
@@ -467,6 +473,7 @@ class StudioApp(CoWriterActions, App[int]):
 
     async def on_unmount(self) -> None:
         self._watch_stop.set()
+        self.key_gate.open()
         self.collections.give_back()
         if self._run_future is not None:
             self._run_future.cancel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from ..activations import CaptureError, capture_settings
 from ..generation import Generated, generate_greedy, load_model
@@ -53,6 +53,10 @@ class LocalBackend:
         self._loaded: tuple[Any, Any] | None = None
         # torch is not re-entrant across our threads for one model: one batch at a time.
         self._lock = threading.Lock()
+        # Called between decoding steps in the generation thread (core.generation.greedy_batch):
+        # the editor waits there while a key is being answered, as decoding a small model is
+        # mostly Python that holds the GIL its loop needs (tui.keys_first). None: never waits.
+        self.between_steps: Optional[Callable[[], None]] = None
 
     @property
     def likely_cold(self) -> bool:
@@ -101,7 +105,8 @@ class LocalBackend:
                                        batch_size=self.cfg.batch_size,
                                        temperature=self.cfg.temperature,
                                        chat_template=self.cfg.chat_template,
-                                       capture=capture_settings(self.cfg))
+                                       capture=capture_settings(self.cfg),
+                                       between_steps=self.between_steps)
             except CaptureError as exc:
                 raise BackendSetupError(str(exc)) from None
 

@@ -1,7 +1,8 @@
 """The detail panel: the selected pair in full (scenarios, completions, scores, errors, lint)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -158,6 +159,9 @@ def surely_overflows(plain: str, width: int, height: int) -> bool:
     return False
 
 
+WRAPS_KEPT = 16                 # texts kept wrapped, most recently shown last
+
+
 class DetailPanel(ScrollView, can_focus=False):
     """Shows one pair; scrolls with [ and ] from the table.
 
@@ -171,6 +175,10 @@ class DetailPanel(ScrollView, can_focus=False):
 
     _shown: Optional[Text] = None
     _lines: Sequence[Strip] = ()       # the text wrapped to the panel's width
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._wraps: OrderedDict[tuple, tuple[int, list[Strip]]] = OrderedDict()
 
     @property
     def shown_text(self) -> str:
@@ -202,18 +210,19 @@ class DetailPanel(ScrollView, can_focus=False):
         width, height = self.content_size
         if self._shown is None or width <= 0:
             return
-        visual = visualize(self, self._shown)
-        bar = self.styles.scrollbar_size_vertical
-        if surely_overflows(self._shown.plain, width, height):
-            # one wrap instead of two (a wrap is ~40% of a cursor move): a text that overflows
-            # whatever its line breaks is wrapped beside the scrollbar only
-            width -= bar
-            lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        # A wrap is ~3 ms of a key's 10-20: the pairs moved back to (up after down, an undo
+        # after a cut) are kept wrapped. Not while a selection is drawn into the strips.
+        key = (width, height, self.visual_style, self._shown.plain, tuple(self._shown.spans))
+        hit = self._wraps.get(key) if self.text_selection is None else None
+        if hit is None:
+            hit = self._wrap_at(width, height)
+            if self.text_selection is None:
+                self._wraps[key] = hit
+                if len(self._wraps) > WRAPS_KEPT:
+                    self._wraps.popitem(last=False)
         else:
-            lines = Visual.to_strips(self, visual, width, None, self.visual_style)
-            if len(lines) > height:
-                width -= bar
-                lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+            self._wraps.move_to_end(key)
+        width, lines = hit
         self._lines = lines
         size = Size(width, len(lines))
         if layout:
@@ -221,6 +230,21 @@ class DetailPanel(ScrollView, can_focus=False):
         else:
             set_virtual_size(self, size)
         self.refresh()
+
+    def _wrap_at(self, width: int, height: int) -> tuple[int, list[Strip]]:
+        """(width wrapped to, lines): beside the scrollbar when the text overflows."""
+        visual = visualize(self, self._shown)
+        bar = self.styles.scrollbar_size_vertical
+        if surely_overflows(self._shown.plain, width, height):
+            # one wrap instead of two: a text that overflows whatever its line breaks is
+            # wrapped beside the scrollbar only
+            width -= bar
+            return width, Visual.to_strips(self, visual, width, None, self.visual_style)
+        lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        if len(lines) > height:
+            width -= bar
+            lines = Visual.to_strips(self, visual, width, None, self.visual_style)
+        return width, lines
 
     def on_resize(self) -> None:
         self._wrap(layout=True)
