@@ -128,6 +128,7 @@ class TimedStudio(StudioApp):
         self.score_times: list[float] = []
 
     def post_display_hook(self) -> None:
+        super().post_display_hook()
         now = time.perf_counter()
         if self.first_frame is None and getattr(self, "main", None) is not None and self.main.table.rows:
             self.first_frame = now

@@ -291,3 +291,36 @@ def test_diff_pairs_alignment():
     b = Snapshot(("a", "c", "d"), ("A", "C", "D"))
     d = diff_pairs(a, b)
     assert [(x.mine_line, x.theirs_line) for x in d] == [(2, None), (None, 3)]
+
+
+def test_the_vector_check_is_cheap_until_something_it_reads_changes(session):
+    """vectors_checked() lets the editor skip vector_inputs() (which reads every row) on each
+    redraw: it holds exactly while nothing a report depends on has changed."""
+    import numpy as np
+
+    from core.activations import Activations
+
+    def acts(seed: int) -> Activations:
+        data = np.random.default_rng(seed).standard_normal((1, 4)).astype(np.float16).tobytes()
+        return Activations((1,), "first-k", 4, data)
+
+    for i in range(session.n_pairs):
+        for side, score in (("positive", 80), ("negative", 10)):
+            text = session.text(side, i)
+            session.apply_event(CompletionReady(1, side, i, text, "c", ("c",), False,
+                                                acts(2 * i + (side == "negative"))))
+            session.apply_event(ScoreReady(1, side, i, text, "c", score, False, 10, 2, 0.001))
+    assert not session.vectors_checked()
+    inputs = session.vector_inputs()
+    assert inputs is not None and not session.vectors_checked()     # taken, not shown yet
+    session.adopt_vectors(inputs, inputs.compute())
+    assert session.vectors_checked() and session.vector_inputs() is None
+    session.cut_pair(0)                                  # the rows changed: check again
+    assert not session.vectors_checked()
+    inputs = session.vector_inputs()
+    assert inputs is not None
+    session.adopt_vectors(inputs, inputs.compute())
+    assert session.vectors_checked()
+    text = session.text("positive", 1)                    # a new score: check again
+    session.apply_event(ScoreReady(2, "positive", 1, text, "c", 20, False, 10, 2, 0.001))
+    assert not session.vectors_checked() and session.vector_inputs() is not None

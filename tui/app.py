@@ -169,11 +169,14 @@ class StudioApp(CoWriterActions, App[int]):
         except NoMatches:
             pass
 
+    def post_display_hook(self) -> None:
+        """A frame went out: local decoding may go on (tui.pacing.KeyGate)."""
+        self.key_gate.open()
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_key = time.monotonic()
-            self.key_gate.close()                       # background decoding waits ...
-            self.call_after_refresh(self.key_gate.open)   # ... until the key's frame is drawn
+            self.key_gate.close()       # background decoding waits until a frame is drawn
         await super().on_event(event)
 
     # ---------------------------------------------------------------- tests

@@ -89,6 +89,10 @@ class KeyGate:
         self._open = threading.Event()
         self._open.set()
 
+    @property
+    def is_open(self) -> bool:
+        return self._open.is_set()
+
     def close(self) -> None:
         self._open.clear()
 

@@ -147,3 +147,25 @@ def test_sampling_is_seeded(tiny_loaded):
 def test_length_sorted_batches():
     assert list(length_sorted_batches([3, 9, 1, 9, 5], 2)) == [[1, 3], [4, 0], [2]]
     assert list(length_sorted_batches([], 4)) == []
+
+
+def test_a_wait_between_steps_changes_no_token(tiny_loaded):
+    """An editor's keys-first wait (LocalBackend.between_steps) runs between decoding steps, in
+    the decoding thread, and the tokens are the very same."""
+    import threading
+    import time
+
+    model, tok = tiny_loaded
+    calls: list[int] = []
+
+    def wait() -> None:
+        calls.append(threading.get_ident())
+        time.sleep(0.001)               # lets another thread run, as the gate does
+
+    plain = generate_greedy(model, tok, PROMPTS, max_new_tokens=N_NEW, batch_size=4)
+    waited = generate_greedy(model, tok, PROMPTS, max_new_tokens=N_NEW, batch_size=4,
+                             between_steps=wait)
+    assert [(g.text, g.tokens) for g in waited] == [(g.text, g.tokens) for g in plain]
+    batches = -(-len(PROMPTS) // 4)
+    assert batches <= len(calls) <= batches * (N_NEW - 1)      # once per step after the first
+    assert set(calls) == {threading.get_ident()}

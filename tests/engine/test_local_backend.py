@@ -76,3 +76,12 @@ async def test_cpu_threads_sets_torchs_threads_where_the_batch_runs(tiny_model, 
         assert seen == [1] and len(out) == 2
     finally:
         torch.set_num_threads(before)        # threads that start later keep torch's default
+
+
+async def test_the_local_backend_waits_where_its_owner_says_between_steps(tiny_model):
+    backend = LocalBackend(cfg_for(tiny_model, batch_size=8))
+    plain = await backend.generate(PROMPTS)
+    steps: list[int] = []
+    backend.between_steps = lambda: steps.append(1)      # the editor's KeyGate.wait goes here
+    waited = await backend.generate(PROMPTS)
+    assert steps and [g.tokens for g in waited] == [g.tokens for g in plain]

@@ -83,3 +83,98 @@ async def test_text_can_be_selected_with_the_mouse(tmp_path):
         assert selected.startswith("'d never treated this condition before,")
         assert selected.endswith('so I told them confidently, "') and "\n" not in selected
         assert panel.render_line(1) != before            # drawn highlighted
+
+
+async def test_a_text_that_surely_overflows_does_overflow(tmp_path):
+    """surely_overflows is a lower bound of the wrapped height: whenever it says so, Textual's
+    own wrap at that width is taller than the panel (so wrapping once beside the scrollbar
+    gives what wrapping twice gave)."""
+    import random
+
+    from rich.text import Text
+    from textual.visual import Visual, visualize
+
+    from tui.widgets.detail import surely_overflows
+
+    words = 'I said quietly "well, to be honest" manager—report résumé 日本語 x supercalifragilistic'.split()
+    rnd = random.Random(7)
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.main.query_one(DetailPanel)
+        said = 0
+        for _ in range(1500):
+            paras = [" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 40)))
+                     for _ in range(rnd.randint(1, 8))]
+            text = Text("\n".join(paras) + ("\n" if rnd.random() < 0.5 else ""))
+            width, height = rnd.randint(8, 80), rnd.randint(1, 12)
+            if surely_overflows(text.plain, width, height):
+                said += 1
+                lines = Visual.to_strips(panel, visualize(panel, text), width, None, panel.visual_style)
+                assert len(lines) > height, (width, height, text.plain)
+        assert said > 500                          # the check is not vacuous
+
+
+async def test_a_pair_moved_back_to_is_not_wrapped_again(tmp_path, monkeypatch):
+    from textual.visual import Visual
+
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.main.query_one(DetailPanel)
+        first = drawn(panel)
+        await pilot.press("down")
+        await pilot.pause()
+        second = drawn(panel)
+        assert second != first
+        wraps: list[int] = []
+        real = Visual.to_strips
+        monkeypatch.setattr(Visual, "to_strips",
+                            staticmethod(lambda *a, **k: wraps.append(1) or real(*a, **k)))
+        await pilot.press("up")
+        await pilot.pause()
+        assert drawn(panel) == first and wraps == []      # kept from the first time
+        await pilot.press("down")
+        await pilot.pause()
+        assert drawn(panel) == second and wraps == []
+
+
+async def test_a_cut_repaints_only_the_lines_that_show_another_pair(tmp_path, monkeypatch):
+    """Lines above the cut still show the same pairs and are not drawn again; the lines from
+    the cut down are, and the screen shows exactly what a full repaint shows."""
+    from tui.widgets.pair_table import PairTable
+
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.main.table
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        drawn_lines: list[int] = []
+        real = PairTable.render_line
+        monkeypatch.setattr(PairTable, "render_line",
+                            lambda self, y: drawn_lines.append(y) or real(self, y))
+        await pilot.press("d")                     # cut pair 4 of 8
+        await pilot.pause()
+        assert app.session.n_pairs == 7
+        assert drawn_lines and min(drawn_lines) == 3 and set(range(3, 8)) <= set(drawn_lines)
+        shown = [real(table, y).text for y in range(8)]
+        table.refresh()
+        await pilot.pause()
+        assert [real(table, y).text for y in range(8)] == shown
+
+
+async def test_a_cursor_move_repaints_the_two_lines_it_changes(tmp_path, monkeypatch):
+    from tui.widgets.pair_table import PairTable
+
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.main.table
+        drawn_lines: list[int] = []
+        real = PairTable.render_line
+        monkeypatch.setattr(PairTable, "render_line",
+                            lambda self, y: drawn_lines.append(y) or real(self, y))
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.cursor == 1 and sorted(set(drawn_lines)) == [0, 1]

@@ -1,12 +1,22 @@
 """How the editor paces its work around keys: runner events in one message per frame, the
-opening run after the first screen settles, one core left for drawing, and a footer that is
-not rebuilt for nothing."""
+opening run after the first screen settles, one core left for drawing, a footer that is not
+rebuilt for nothing, deferrable work that waits for a pause in the keys, and local decoding
+that waits while a key is answered."""
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 
+import pytest
+
+from core.cache import Cache
 from core.config import Config
+from core.dataset import load_trait
+from core.setup import make_runner
+from tui.app import StudioApp
+from tui.pacing import GATE_MAX_S, KEYS_PAUSE_S, MAX_WAIT_S, KeyGate, Paced, wait_more
 from tui.runner_thread import FRAME_S, Coalescer, RunnerThread, editor_config
 from tui.widgets.footer import StudioFooter
 
@@ -93,3 +103,132 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(make_app):
         await pilot.pause(0.2)
         assert list(footer.children) != keys
         assert "x Cut" in " ".join(str(k.render()) for k in footer.children)
+
+
+# ---------------------------------------------------------------- keys first (tui.pacing)
+
+def test_a_job_waits_for_a_pause_in_the_keys_or_its_longest_wait():
+    # no key for a while: run now
+    assert wait_more(now=10.0, last_key=9.0, asked=9.95) is None
+    # a key 30 ms ago: wait out the rest of the pause
+    assert wait_more(now=10.0, last_key=9.97, asked=9.9) == pytest.approx(KEYS_PAUSE_S - 0.03)
+    # keys keep coming, but the job has waited its longest: run now
+    assert wait_more(now=10.0, last_key=9.99, asked=10.0 - MAX_WAIT_S) is None
+    # never past the longest wait, even when the pause would end later
+    assert wait_more(now=10.0, last_key=9.999, asked=10.0 - 1.95, max_wait_s=2.0) == pytest.approx(0.05)
+
+
+class LoopHost:
+    """A TimerHost on the running asyncio loop, whose keys the test presses."""
+
+    def __init__(self) -> None:
+        self.last_key = 0.0
+
+    def set_timer(self, delay: float, callback):
+        return asyncio.get_running_loop().call_later(delay, callback)
+
+
+async def test_a_paced_job_runs_once_however_often_it_is_asked():
+    host, runs = LoopHost(), []
+    job = Paced(host, lambda: runs.append(time.monotonic()), first_s=0.02)
+    for _ in range(5):
+        job.ask()
+    assert job.pending
+    await asyncio.sleep(0.2)
+    assert len(runs) == 1 and not job.pending
+
+
+async def test_a_paced_job_waits_while_keys_come_and_runs_in_the_pause():
+    host, runs = LoopHost(), []
+    job = Paced(host, lambda: runs.append(time.monotonic()), first_s=0.02, max_wait_s=5.0)
+    job.ask()
+    typing_until = time.monotonic() + 0.3
+    while time.monotonic() < typing_until:      # a key every 20 ms for 0.3 s
+        host.last_key = time.monotonic()
+        await asyncio.sleep(0.02)
+    assert runs == []                            # not while the keys came
+    await asyncio.sleep(KEYS_PAUSE_S + 0.1)
+    assert len(runs) == 1 and runs[0] >= host.last_key + KEYS_PAUSE_S - 0.01
+
+
+async def test_a_paced_job_runs_at_its_longest_wait_while_keys_keep_coming():
+    host, runs = LoopHost(), []
+    job = Paced(host, lambda: runs.append(time.monotonic()), first_s=0.02, max_wait_s=0.15)
+    asked = time.monotonic()
+    job.ask()
+    while time.monotonic() < asked + 0.5:
+        host.last_key = time.monotonic()
+        await asyncio.sleep(0.01)
+    assert len(runs) == 1 and 0.15 <= runs[0] - asked < 0.4
+
+
+def test_the_key_gate_holds_a_thread_until_it_opens_and_never_long():
+    gate = KeyGate()
+    t = time.monotonic()
+    gate.wait()
+    assert time.monotonic() - t < 0.05          # open: no wait
+    gate.close()
+    t = time.monotonic()
+    gate.wait()
+    assert GATE_MAX_S - 0.01 <= time.monotonic() - t < GATE_MAX_S + 0.2   # closed: bounded
+    waited: list[float] = []
+
+    def background() -> None:
+        t0 = time.monotonic()
+        gate.wait()
+        waited.append(time.monotonic() - t0)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    time.sleep(0.03)
+    gate.open()                                  # the frame is drawn: the thread goes on
+    worker.join()
+    assert 0.02 <= waited[0] < GATE_MAX_S
+
+
+class RecordingGate(KeyGate):
+    """The app's real gate, with a record of when it closed and opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    def close(self) -> None:
+        self.log.append("close")
+        super().close()
+
+    def open(self) -> None:
+        self.log.append("open")
+        super().open()
+
+
+class FrameLoggingStudio(StudioApp):
+    """The real app, writing each frame into its gate's log."""
+
+    def post_display_hook(self) -> None:
+        if isinstance(self.key_gate, RecordingGate):
+            self.key_gate.log.append("frame")
+        super().post_display_hook()
+
+
+async def test_a_key_closes_the_gate_of_local_decoding_until_its_frame(trait_copy, cfg, tiny_backend):
+    cache = Cache(cfg.resolved_cache_path())
+    trait = load_trait(str(trait_copy), check_steering=False)
+    runner = make_runner(cfg, cache, trait.name, trait.definition, backend=tiny_backend)
+    app = FrameLoggingStudio(trait, cfg=cfg, runner=runner, cache=cache, autorun=False, watch=False)
+    try:
+        assert tiny_backend.between_steps == app.key_gate.wait     # wired to the local backend
+        app.key_gate = gate = RecordingGate()
+        tiny_backend.between_steps = gate.wait
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.2)
+            gate.log.clear()
+            await pilot.press("down")
+            await pilot.pause(0.1)
+            assert app.main.table.cursor == 1
+            first = gate.log.index("close")
+            assert gate.log[first:].index("frame") < gate.log[first:].index("open")   # open at a frame
+            assert gate.is_open
+    finally:
+        tiny_backend.between_steps = None
+        cache.close()

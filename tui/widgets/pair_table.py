@@ -79,7 +79,10 @@ class PairTable(RowView, can_focus=True):
 
     def _state(self, pos: int) -> tuple[tuple, Optional["PairInfo"]]:
         s = self.session
-        base = (pos == self.cursor, self.side, self.has_focus, len(self.rows), s.n_pairs)
+        # what a line shows of the table as a whole: a cut or an add changes only the lines
+        # that now hold another row (and all of them when the number column widens)
+        base = (pos == self.cursor, self.side, self.has_focus, not self.rows, s.n_pairs == 0,
+                number_width(s.n_pairs))
         if pos >= len(self.rows) or s.n_pairs == 0 or self.rows[pos] >= s.n_pairs:
             return base, None
         row = self.rows[pos]

@@ -111,7 +111,10 @@ class RowView(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = ROW_CLASSES
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+    """always_update: set_rows announces the row under an unmoved cursor (it may be another
+    pair after a cut); repaint=False: watch_cursor repaints the two lines that changed, or all
+    of them when the view scrolled (a repaint of every line is ~3 ms of a key's frame)."""
 
     def __init__(self, rows: list[int], **kw) -> None:
         super().__init__(**kw)
@@ -139,7 +142,7 @@ class RowView(ScrollView, can_focus=True):
             self.cursor = pos
         else:
             self.cursor = 0
-        self.refresh()
+        self.refresh_changed()      # the lines that now show another row (a scroll repaints all)
 
     def go_to_row(self, row: int) -> None:
         if row in self.rows:

@@ -71,7 +71,8 @@ class SideTable(RowView, can_focus=True):
     def _state(self, pos: int) -> tuple[tuple, Optional["LineInfo"]]:
         s = self.session
         n = s.side_len(self.side)
-        base = (pos == self.cursor, self.has_focus, len(self.rows), n)
+        # a cut or an add changes only the lines that now hold another row (tui.widgets.pair_table)
+        base = (pos == self.cursor, self.has_focus, not self.rows, n == 0, number_width(n))
         if pos >= len(self.rows) or self.rows[pos] >= n:
             return base, None
         row = self.rows[pos]
