@@ -48,7 +48,7 @@ from core.runner import Runner
 from core.watch import StopFlag, watch_trait
 
 from .collector import IDLE_S, FullCollections, freeze_now
-from .pacing import KeyGate, Paced
+from .pacing import GatedImports, KeyGate, Paced
 from .cowriter import CoWriterActions
 from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
@@ -154,7 +154,8 @@ class StudioApp(CoWriterActions, App[int]):
         judge = self.runner.judge if self.runner is not None else None
         if judge is not None:
             try:
-                judge.warm_up()
+                with GatedImports(self.key_gate):   # the SDK's import pauses while a key is answered
+                    judge.warm_up()
             except Exception:
                 return       # best effort: the judge does the same work itself when it needs it
             freeze_now()         # the SDK's objects live as long as the process

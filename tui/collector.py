@@ -1,16 +1,18 @@
-"""The garbage collector's full passes, run by the editor when no key is being answered.
+"""The garbage collector's older passes, run by the editor when no key is being answered.
 
 A full pass walks every tracked object with the GIL held, from whichever thread happens to
 allocate: 20-60 ms each while the judge's SDK is imported, longer while a local model loads,
-and a key pressed meanwhile waits. So the editor, a process whose objects mostly live as long as
-it does, decides (core does not: the CLI has no keys to keep fast):
+and a key pressed meanwhile waits. A middle (generation 1) pass took 4-14 ms in the middle of a
+key's frame while results streamed in. So the editor, a process whose objects mostly live as
+long as it does, decides (core does not: the CLI has no keys to keep fast):
 
 * everything built up to the first frame (Textual, the widgets, the dataset) is frozen out of
   the collector, once per process;
 * what a heavy import brought in (the judge's SDK, torch and the weights) is frozen when it is
   done (`freeze_now`);
-* young collections stay automatic; full ones run on a timer once the keys pause (IDLE_S), or
-  every MAX_S at the latest.
+* young (generation 0) passes stay automatic: under a millisecond each; middle and full passes
+  run on a timer once the keys pause (IDLE_S), as often as the collector would have run them,
+  or every MAX_S at the latest.
 """
 from __future__ import annotations
 
@@ -30,12 +32,13 @@ def freeze_now() -> None:
 
 
 class FullCollections:
-    """Takes the full passes over from the collector, and gives them back."""
+    """Takes the middle and full passes over from the collector, and gives them back."""
 
     def __init__(self) -> None:
         self._saved: Optional[tuple[int, int, int]] = None
+        self._middle_every = 10
         self._full_every = 10
-        self._last_full = 0.0
+        self._last_pass = 0.0
 
     def take_over(self) -> bool:
         """Returns False when already taken over."""
@@ -49,23 +52,29 @@ class FullCollections:
             freeze_now()
         self._saved = gc.get_threshold()
         t0, t1, t2 = self._saved
-        self._full_every = max(1, t2)    # as often as the collector would (t2 gen-1 passes)
-        gc.set_threshold(t0, t1, 1 << 30)
-        self._last_full = time.monotonic()
+        # as often as the collector would: a middle pass every t1 young ones, a full one every
+        # t2 middle ones
+        self._middle_every, self._full_every = max(1, t1), max(1, t2)
+        gc.set_threshold(t0, 1 << 30, 1 << 30)
+        self._last_pass = time.monotonic()
         return True
 
     def tick(self, last_key: float) -> None:
-        """Run a full pass when the keys paused since `last_key` (and one is due), or when
-        MAX_S passed."""
+        """Run the passes that are due when the keys paused since `last_key`, or all of them
+        when MAX_S passed."""
         if self._saved is None:
             return
         now = time.monotonic()
-        due = now - self._last_full >= MAX_S
+        due = now - self._last_pass >= MAX_S
         idle = now - last_key >= IDLE_S
-        passes = gc.get_count()[2]            # gen-1 collections since the last full one
-        if (idle and passes >= self._full_every) or (due and passes > 0):
+        young, middle = gc.get_count()[1], gc.get_count()[2]   # passes since the next older one
+        if (idle and middle >= self._full_every) or (due and (middle > 0 or young > 0)):
             gc.collect()
-            self._last_full = time.monotonic()
+        elif idle and young >= self._middle_every:
+            gc.collect(1)
+        else:
+            return
+        self._last_pass = time.monotonic()
 
     def give_back(self) -> None:
         if self._saved is not None:

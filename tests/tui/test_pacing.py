@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 import time
 
@@ -232,3 +233,72 @@ async def test_a_key_closes_the_gate_of_local_decoding_until_its_frame(trait_cop
     finally:
         tiny_backend.between_steps = None
         cache.close()
+
+
+def test_older_collections_wait_for_a_pause_in_the_keys():
+    import gc
+
+    from tui.collector import FullCollections
+
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    before = gc.get_threshold()
+    c = FullCollections()
+    try:
+        assert c.take_over()
+        assert gc.get_threshold() == (before[0], 1 << 30, 1 << 30)   # young passes only
+        gc.callbacks.append(seen)
+        for _ in range(before[1] * 3):                 # enough young passes for a middle one
+            junk = [[] for _ in range(before[0] + 50)]
+            for a, b in zip(junk, junk[1:]):
+                a.append(b)
+                b.append(a)
+            del junk
+        assert collected and set(collected) == {0}     # nothing older ran by itself
+        collected.clear()
+        c.tick(last_key=time.monotonic())              # a key just came: nothing runs
+        assert collected == []
+        c.tick(last_key=time.monotonic() - 1.0)        # the keys paused: the middle pass runs
+        assert collected == [1]
+    finally:
+        if seen in gc.callbacks:
+            gc.callbacks.remove(seen)
+        c.give_back()
+    assert gc.get_threshold() == before
+
+
+def test_a_background_import_waits_at_the_key_gate_between_modules(tmp_path, monkeypatch):
+    from tui.pacing import GatedImports
+
+    for name in ("gated_one", "gated_two", "gated_three"):
+        (tmp_path / f"{name}.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    gate = KeyGate()
+    took: dict[str, float] = {}
+
+    def background(name: str) -> None:
+        with GatedImports(gate):
+            t = time.monotonic()
+            __import__(name)
+            took[name] = time.monotonic() - t
+
+    worker = threading.Thread(target=background, args=("gated_one",))
+    worker.start()
+    worker.join()
+    assert took["gated_one"] < GATE_MAX_S / 2             # open gate: no wait
+    gate.close()                                         # a key is being answered
+    worker = threading.Thread(target=background, args=("gated_two",))
+    worker.start()
+    time.sleep(0.03)
+    assert "gated_two" not in took                       # it waits before the module
+    t = time.monotonic()
+    __import__("gated_three")                            # another thread does not wait
+    assert time.monotonic() - t < GATE_MAX_S / 2
+    gate.open()                                          # the key's frame is drawn
+    worker.join()
+    assert 0.02 <= took["gated_two"] < GATE_MAX_S + 0.1
+    assert not any(isinstance(f, GatedImports) for f in sys.meta_path)   # removed after
