@@ -120,17 +120,22 @@ async def test_propose_reject_accept_save_tests_the_accepted_pair(make_app, judg
         cache.close()
 
 
+async def first_proposal(pilot, app):
+    """Once the opening run is done, open the proposals for pair 1 and return the first."""
+    await wait_idle(pilot, app)
+    await pilot.press("p")
+    await wait_until(pilot, lambda: isinstance(app.screen, ProposalsScreen), 30, "proposals")
+    await pilot.pause(0.1)
+    return app.session.proposals_for(app.session.pair_key(0))[0]
+
+
 async def test_ctrl_s_saves_from_the_proposals_screen(make_app, judge_env, trait_copy):
     """An accepted proposal is saved (and tested) without leaving the list: the editor's own
     save, bound from the one action list (tui.actions.SAVE) and listed in the help."""
     app = make_app(watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_idle(pilot, app)
         s = app.session
-        await pilot.press("p")
-        await wait_until(pilot, lambda: isinstance(app.screen, ProposalsScreen), 30, "proposals")
-        await pilot.pause(0.1)
-        first = s.proposals_for(s.pair_key(0))[0]
+        first = await first_proposal(pilot, app)
         await pilot.press("y")
         await pilot.pause(0.1)
         assert s.dirty and lines(trait_copy / "positive.txt")[1] != first.positive
@@ -154,13 +159,9 @@ async def test_ctrl_s_saves_from_the_proposals_screen(make_app, judge_env, trait
 async def test_ctrl_s_and_w_save_from_the_suggestion_screen(make_app, judge_env, trait_copy):
     app = make_app(watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_idle(pilot, app)
         s = app.session
         # an accepted proposal (after pair 1), unsaved, then the suggestion for a failing pair
-        await pilot.press("p")
-        await wait_until(pilot, lambda: isinstance(app.screen, ProposalsScreen), 30, "proposals")
-        await pilot.pause(0.1)
-        first = s.proposals_for(s.pair_key(0))[0]
+        first = await first_proposal(pilot, app)
         await pilot.press("y", "escape")
         await pilot.pause(0.1)
         row = next(i for i in range(s.n_pairs) if s.suggestible(i))
