@@ -14,7 +14,7 @@ import re
 import threading
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Optional
 
 JUDGE_PROMPT_VERSION = "v1"
 SCORE_TOOL = "record_score"
@@ -173,6 +173,10 @@ class Judge:
         self._client_lock = threading.Lock()   # warm_up() may build the client in a thread
         self._sem: asyncio.Semaphore | None = None
         self.calls = 0          # HTTP-level judge requests we made (not counting SDK retries)
+        # Called on the client's loop as each reply's headers arrive, before the SDK reads and
+        # parses it: the editor waits there while a key is answered (tui.pacing.KeyGate), as
+        # the parsing is Python that holds the GIL its loop needs. None: never waits.
+        self.before_reply: Optional[Callable[[], None]] = None
 
     @staticmethod
     def check_setup(api_key: str | None = None) -> None:
@@ -191,8 +195,16 @@ class Judge:
                     kwargs["api_key"] = self._api_key
                 if self._base_url:
                     kwargs["base_url"] = self._base_url
+                # the SDK's own client settings, with one hook (the SDK's helper keeps them)
+                kwargs["http_client"] = anthropic.DefaultAsyncHttpxClient(
+                    event_hooks={"response": [self._reply_arrived]})
                 self._client = anthropic.AsyncAnthropic(**kwargs)
             return self._client
+
+    async def _reply_arrived(self, response: Any) -> None:
+        wait = self.before_reply
+        if wait is not None:
+            wait()
 
     def _ensure_client(self) -> Any:
         client = self._client if self._client is not None else self._build_client()

@@ -87,8 +87,11 @@ class StudioApp(CoWriterActions, App[int]):
         self._redraw_pacer = Paced(self, self._redraw_results, first_s=REDRAW_S)
         self.last_key = 0.0               # when the last key came (tui.pacing, tui.collector)
         self.key_gate = KeyGate()
+        self._gated_imports: Optional[GatedImports] = None
         if runner is not None and isinstance(runner.backend, LocalBackend):
             runner.backend.between_steps = self.key_gate.wait
+        if runner is not None and runner.judge is not None:
+            runner.judge.before_reply = self.key_gate.wait
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
         self._announce_done = False
@@ -111,6 +114,9 @@ class StudioApp(CoWriterActions, App[int]):
     def on_ready(self) -> None:
         """The first frame is up: say what was opened, start watching; testing starts once the
         first screen has settled."""
+        # other threads' imports pause while a key is answered (made here, on the loop's thread)
+        self._gated_imports = GatedImports(self.key_gate)
+        self._gated_imports.install()
         if self.collections.take_over():
             self.set_interval(IDLE_S / 2, lambda: self.collections.tick(self.last_key), name="full-gc")
         self.set_timer(SETTLE_S, self._start_background)
@@ -154,8 +160,7 @@ class StudioApp(CoWriterActions, App[int]):
         judge = self.runner.judge if self.runner is not None else None
         if judge is not None:
             try:
-                with GatedImports(self.key_gate):   # the SDK's import pauses while a key is answered
-                    judge.warm_up()
+                judge.warm_up()             # its import pauses while a key is answered
             except Exception:
                 return       # best effort: the judge does the same work itself when it needs it
             freeze_now()         # the SDK's objects live as long as the process
@@ -477,6 +482,8 @@ class StudioApp(CoWriterActions, App[int]):
 
     async def on_unmount(self) -> None:
         self._watch_stop.set()
+        if self._gated_imports is not None:
+            self._gated_imports.remove()
         self.key_gate.open()
         self.collections.give_back()
         if self._run_future is not None:

@@ -108,9 +108,11 @@ class KeyGate:
 
 
 class GatedImports(importlib.abc.MetaPathFinder):
-    """While installed, the thread that installed it waits at the key gate before it runs each
-    module it imports, so that a large import in the background (the judge SDK's: ~3800
-    modules, 2.7 s of CPU, most under 1 ms each) pauses while a key is answered.
+    """While installed, every thread but the one that installed it (the editor's loop) waits at
+    the key gate before it runs each module it imports, so that an import in the background
+    pauses while a key is answered: the judge SDK's (~3800 modules, 2.7 s of CPU, most under
+    1 ms each, warmed up after the first screen), and what the runner's thread and the
+    decoding thread import on first use.
 
     It finds modules with the import system's own finders and wraps their loaders: the wait is
     in `exec_module`, where only that module's lock is held. (Waiting in `find_spec` would
@@ -119,29 +121,30 @@ class GatedImports(importlib.abc.MetaPathFinder):
 
     def __init__(self, gate: KeyGate) -> None:
         self._gate = gate
-        self._thread = threading.get_ident()
-        self._finding = False
+        self._loop_thread = threading.get_ident()
+        self._finding = threading.local()
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Optional[ModuleSpec]:
-        if threading.get_ident() != self._thread or self._finding:
+        if threading.get_ident() == self._loop_thread or getattr(self._finding, "on", False):
             return None
-        self._finding = True
+        self._finding.on = True
         try:
             spec = next((found for finder in list(sys.meta_path) if finder is not self
                          and hasattr(finder, "find_spec")
                          and (found := finder.find_spec(fullname, path, target)) is not None), None)
         finally:
-            self._finding = False
+            self._finding.on = False
         if spec is not None and hasattr(spec.loader, "exec_module"):
             spec.loader = GatedLoader(spec.loader, self._gate)
         return spec
 
-    def __enter__(self) -> "GatedImports":
-        sys.meta_path.insert(0, self)
-        return self
+    def install(self) -> None:
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
 
-    def __exit__(self, *exc: object) -> None:
-        sys.meta_path.remove(self)
+    def remove(self) -> None:
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
 
 
 class GatedLoader(importlib.abc.Loader):

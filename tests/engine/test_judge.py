@@ -212,3 +212,34 @@ def test_warm_up_without_a_key_does_nothing():
     j = judge()
     j.warm_up()
     assert j._client is None
+
+
+async def test_each_reply_waits_where_its_owner_says_before_it_is_parsed(judge_env):
+    """Judge.before_reply (the editor's key gate) runs once per reply, on the client's loop,
+    before the SDK reads it; a score waits for it and is the same afterwards."""
+    import threading
+    import time as _time
+
+    j = judge()
+    plain = await score_once(j, " it was fine")
+    gate = threading.Event()
+    waits: list[float] = []
+
+    def before_reply() -> None:
+        t = _time.monotonic()
+        gate.wait(2.0)
+        waits.append(_time.monotonic() - t)
+
+    j = judge()
+    j.before_reply = before_reply
+    opened: list[float] = []
+
+    def frame() -> None:                          # the "frame" comes 0.3 s later
+        opened.append(_time.monotonic())
+        gate.set()
+
+    threading.Timer(0.3, frame).start()
+    held = await score_once(j, " it was fine")
+    done = _time.monotonic()
+    assert held.score == plain.score
+    assert len(waits) == 1 and waits[0] > 0.05 and opened and done >= opened[0]

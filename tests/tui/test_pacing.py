@@ -278,27 +278,32 @@ def test_a_background_import_waits_at_the_key_gate_between_modules(tmp_path, mon
         (tmp_path / f"{name}.py").write_text("VALUE = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     gate = KeyGate()
+    gated = GatedImports(gate)                  # this thread plays the editor's loop
     took: dict[str, float] = {}
 
     def background(name: str) -> None:
-        with GatedImports(gate):
-            t = time.monotonic()
-            __import__(name)
-            took[name] = time.monotonic() - t
+        t = time.monotonic()
+        __import__(name)
+        took[name] = time.monotonic() - t
 
-    worker = threading.Thread(target=background, args=("gated_one",))
-    worker.start()
-    worker.join()
-    assert took["gated_one"] < GATE_MAX_S / 2             # open gate: no wait
-    gate.close()                                         # a key is being answered
-    worker = threading.Thread(target=background, args=("gated_two",))
-    worker.start()
-    time.sleep(0.03)
-    assert "gated_two" not in took                       # it waits before the module
-    t = time.monotonic()
-    __import__("gated_three")                            # another thread does not wait
-    assert time.monotonic() - t < GATE_MAX_S / 2
-    gate.open()                                          # the key's frame is drawn
-    worker.join()
-    assert 0.02 <= took["gated_two"] < GATE_MAX_S + 0.1
-    assert not any(isinstance(f, GatedImports) for f in sys.meta_path)   # removed after
+    gated.install()
+    try:
+        worker = threading.Thread(target=background, args=("gated_one",))
+        worker.start()
+        worker.join()
+        assert took["gated_one"] < GATE_MAX_S / 2             # open gate: no wait
+        gate.close()                                         # a key is being answered
+        worker = threading.Thread(target=background, args=("gated_two",))
+        worker.start()
+        time.sleep(0.03)
+        assert "gated_two" not in took                       # it waits before the module runs
+        t = time.monotonic()
+        __import__("gated_three")                            # the loop's own import does not
+        assert time.monotonic() - t < GATE_MAX_S / 2
+        gate.open()                                          # the key's frame is drawn
+        worker.join()
+        assert 0.02 <= took["gated_two"] < GATE_MAX_S + 0.1
+        assert sys.modules["gated_two"].VALUE == 1
+    finally:
+        gated.remove()
+    assert gated not in sys.meta_path
