@@ -22,8 +22,8 @@ from ..widgets.status import MessageLine, StatusBar, StatusInfo, backend_views
 
 # While keys keep coming, how late (s) an edit's lint findings and the vector preview may be:
 # both are advice a burst of cuts does not need frame by frame, and each costs a key ~10 ms.
-LINT_MAX_WAIT_S = 1.0
-VECTORS_MAX_WAIT_S = 2.0
+LINT_MAX_WAIT_S = 3.0
+VECTORS_MAX_WAIT_S = 3.0
 WIDE = 140      # columns from which the detail panel sits beside the table
 TALL = 36       # rows from which the detail panel gets more room
 
