@@ -60,10 +60,6 @@ class Paced:
             self._asked = time.monotonic()
             self._host.set_timer(self._first_s, self._fire)
 
-    def cancel(self) -> None:
-        """Forget the pending run (its timer fires and does nothing)."""
-        self._asked = None
-
     def _fire(self) -> None:
         if self._asked is None:
             return
