@@ -173,10 +173,12 @@ class Judge:
         self._client_lock = threading.Lock()   # warm_up() may build the client in a thread
         self._sem: asyncio.Semaphore | None = None
         self.calls = 0          # HTTP-level judge requests we made (not counting SDK retries)
-        # Called on the client's loop as each reply's headers arrive, before the SDK reads and
-        # parses it: the editor waits there while a key is answered (tui.pacing.KeyGate), as
-        # the parsing is Python that holds the GIL its loop needs. None: never waits.
-        self.before_reply: Optional[Callable[[], None]] = None
+        # Called on the client's loop between the steps of each call: as its request is about
+        # to be sent (built; the connection not yet made) and as its reply's headers arrive
+        # (before the SDK reads and parses it). The editor waits there while a key is answered
+        # (tui.pacing.KeyGate): a first wave of 16 calls is ~200 ms of Python (new connections,
+        # parsing) that holds the GIL its loop needs. None: never waits.
+        self.between_steps: Optional[Callable[[], None]] = None
 
     @staticmethod
     def check_setup(api_key: str | None = None) -> None:
@@ -197,12 +199,12 @@ class Judge:
                     kwargs["base_url"] = self._base_url
                 # the SDK's own client settings, with one hook (the SDK's helper keeps them)
                 kwargs["http_client"] = anthropic.DefaultAsyncHttpxClient(
-                    event_hooks={"response": [self._reply_arrived]})
+                    event_hooks={"request": [self._step], "response": [self._step]})
                 self._client = anthropic.AsyncAnthropic(**kwargs)
             return self._client
 
-    async def _reply_arrived(self, response: Any) -> None:
-        wait = self.before_reply
+    async def _step(self, request_or_response: Any) -> None:
+        wait = self.between_steps
         if wait is not None:
             wait()
 

@@ -91,7 +91,7 @@ class StudioApp(CoWriterActions, App[int]):
         if runner is not None and isinstance(runner.backend, LocalBackend):
             runner.backend.between_steps = self.key_gate.wait
         if runner is not None and runner.judge is not None:
-            runner.judge.before_reply = self.key_gate.wait
+            runner.judge.between_steps = self.key_gate.wait
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
         self._announce_done = False

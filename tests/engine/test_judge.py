@@ -214,9 +214,9 @@ def test_warm_up_without_a_key_does_nothing():
     assert j._client is None
 
 
-async def test_each_reply_waits_where_its_owner_says_before_it_is_parsed(judge_env):
-    """Judge.before_reply (the editor's key gate) runs once per reply, on the client's loop,
-    before the SDK reads it; a score waits for it and is the same afterwards."""
+async def test_each_call_waits_where_its_owner_says_between_its_steps(judge_env):
+    """Judge.between_steps (the editor's key gate) runs on the client's loop before the request
+    is sent and before the SDK reads the reply; a score waits for it and is the same."""
     import threading
     import time as _time
 
@@ -225,13 +225,13 @@ async def test_each_reply_waits_where_its_owner_says_before_it_is_parsed(judge_e
     gate = threading.Event()
     waits: list[float] = []
 
-    def before_reply() -> None:
+    def between_steps() -> None:
         t = _time.monotonic()
         gate.wait(2.0)
         waits.append(_time.monotonic() - t)
 
     j = judge()
-    j.before_reply = before_reply
+    j.between_steps = between_steps
     opened: list[float] = []
 
     def frame() -> None:                          # the "frame" comes 0.3 s later
@@ -242,4 +242,5 @@ async def test_each_reply_waits_where_its_owner_says_before_it_is_parsed(judge_e
     held = await score_once(j, " it was fine")
     done = _time.monotonic()
     assert held.score == plain.score
-    assert len(waits) == 1 and waits[0] > 0.05 and opened and done >= opened[0]
+    assert len(waits) == 2                         # the request, then the reply
+    assert sum(waits) > 0.05 and opened and done >= opened[0]
