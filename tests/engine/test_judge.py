@@ -244,3 +244,12 @@ async def test_each_call_waits_where_its_owner_says_between_its_steps(judge_env)
     assert held.score == plain.score
     assert len(waits) == 2                         # the request, then the reply
     assert sum(waits) > 0.05 and opened and done >= opened[0]
+
+
+async def test_the_warm_up_call_goes_through_the_sdk_without_the_network(judge_env):
+    """warm_up's offline call: a real request and reply through the SDK (the same parameters
+    as score), answered in-process; nothing reaches the server. It raises if the SDK's API
+    moved, which warm_up would otherwise hide (it is best effort)."""
+    j = judge()
+    await j._offline_call()
+    assert judge_env.requests == 0
