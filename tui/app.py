@@ -7,7 +7,7 @@ runner's event stream; what to test when (core.scheduler) and what a change on d
 * test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts the
   events as RunnerEvents, one message per frame, and always a RunFinished at the end (also on
   error or cancel);
-* the watch worker iterates core.watch.watch_trait and posts DiskChanged;
+* the watch worker (tui.disk) iterates core.watch.watch_trait and posts DiskChanged;
 * one thread worker lints the dataset as opened, then warms the judge up.
 
 Message handlers fold events into the session and schedule a redraw at most every 80 ms (later
@@ -41,16 +41,16 @@ from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait
 from core.redact import redact
 from core.results import build_results, results_dir, write_results
 from core.scheduler import RunPlan, Scheduler
-from core.session import DiskState, Session
-from core.session_disk import DiskOutcome, Settled, settle_conflict, sync_from_disk
+from core.session import Session
 from core.session_lint import LintKey
 from core.runner import Runner
-from core.watch import StopFlag, watch_trait
+from core.watch import StopFlag
 
 from .collector import IDLE_S, FullCollections, freeze_now
 from .pacing import GatedImports, KeyGate, Paced
 from .cowriter import CoWriterActions
-from .messages import DiskChanged, LintReady, RunFinished, RunnerEvents, WatchFailed
+from .disk import DiskActions
+from .messages import LintReady, RunFinished, RunnerEvents
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
 from .runner_thread import Coalescer, RunnerThread
 from .screens.main import MainScreen
@@ -61,7 +61,7 @@ SETTLE_S = 0.25          # after the first frame, before the opening run and bac
 NOTICE_S = 30.0          # a notice after a save: long enough to read and copy a command
 
 
-class StudioApp(CoWriterActions, App[int]):
+class StudioApp(CoWriterActions, DiskActions, App[int]):
     CSS_PATH = str(Path(__file__).with_name("studio.tcss"))   # absolute: subclasses live elsewhere
     TITLE = "scenario studio"
     BINDINGS = bindings(EVERYWHERE)
@@ -318,104 +318,6 @@ class StudioApp(CoWriterActions, App[int]):
                             severity="warning" if note.warning else "information")
         self.main.refresh_view()
         return True
-
-    # ---------------------------------------------------------------- watching the disk
-    @work(group="watch", exclusive=True, exit_on_error=False, name="watch")
-    async def _watch(self) -> None:
-        try:
-            async for names in watch_trait(self.session.folder, lambda: self.session.disk_digests,
-                                           stop=self._watch_stop,
-                                           results_dir=results_dir(self.session.name)):
-                self.post_message(DiskChanged(names))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.post_message(WatchFailed(f"{type(exc).__name__}: {exc}"))
-
-    def on_disk_changed(self, message: DiskChanged) -> None:
-        self.check_disk()
-
-    def on_watch_failed(self, message: WatchFailed) -> None:
-        self.say(f"Not watching the files any more ({message.error}); saves from other editors "
-                 "will not show until you reopen.", "warning")
-
-    def _cursor(self) -> int:
-        return self.main.table.current_row or 0
-
-    def check_disk(self, forced: bool = False) -> None:
-        """Read the disk and draw what core.session_disk decided: reload, re-judge, or ask."""
-        report = sync_from_disk(self.session, self._cursor())
-        if report.outcome == DiskOutcome.PROBLEM:
-            self.say(f"On disk: {report.state.problem}. Your buffers are untouched; waiting for a "
-                     "consistent pair.", "warning")
-            return
-        if report.outcome == DiskOutcome.UNCHANGED:
-            if forced:
-                self.say("The files on disk match what you last loaded.")
-            return
-        if report.outcome == DiskOutcome.CONFLICT:
-            self.open_conflict(report.state)
-        if report.notes:
-            self.say("; ".join(report.notes) + ".", "ok")
-        self.request_tests(include_blocked=True, restart=report.rejudge)
-        self.main.refresh_view()
-
-    def open_conflict(self, state: DiskState) -> None:
-        if self._conflict_open:
-            return        # the open dialog re-reads the disk when the user decides
-        conflict = self.session.conflict_with(state)
-        if conflict is None:
-            return
-        self._conflict_open = True
-        files = self.session.changed_files(state)
-        from .screens.conflict import ConflictScreen
-        self.say("Conflict: the files changed on disk and you have unsaved edits.", "warning")
-
-        def decided(choice: Optional[str]) -> None:
-            self._conflict_open = False
-            outcome, now = settle_conflict(self.session, state, choice, self._cursor())
-            if outcome == Settled.GONE:
-                self.say("The disk version went back to what you loaded: no conflict any more.")
-                return
-            if outcome == Settled.MOVED:
-                self.say("The files changed again while you decided: showing the new version.", "warning")
-                self.open_conflict(now)
-                return
-            if outcome == Settled.TOOK_THEIRS:
-                self.say("Took the disk version. Your version is one u (undo) away.", "ok")
-            elif outcome == Settled.KEPT_MINE:
-                self.say("Kept your version (unsaved). ctrl+s overwrites the disk; palette → "
-                         "Show last conflict shows the disk version.", "ok")
-            else:
-                self.say("Conflict left open: saving will ask again.", "warning")
-            self.request_tests()
-            self.main.refresh_view()
-
-        self.push_screen(ConflictScreen(conflict, files), decided)
-
-    def action_reload(self) -> None:
-        self.check_disk(forced=True)
-
-    def action_show_last_conflict(self) -> None:
-        last = self.session.last_conflict
-        if last is None:
-            self.say("No conflict so far in this session.")
-            return
-        from .screens.conflict import BothScreen
-
-        def chosen(choice: Optional[str]) -> None:
-            if choice not in ("mine", "theirs"):
-                return
-            snap = last.mine if choice == "mine" else last.theirs
-            op = self.session.replace_buffers(
-                snap, "your version from the conflict" if choice == "mine" else "the disk version from the conflict",
-                self._cursor())
-            self.say("Nothing changed: that version is already in the editor." if op is None
-                     else f"Put {op.description} into the editor (u undoes).")
-            self.request_tests()
-            self.main.refresh_view()
-
-        self.push_screen(BothScreen(last, mode="view"), chosen)
 
     # ---------------------------------------------------------------- results.json
     def action_write_results(self) -> None:
