@@ -75,32 +75,39 @@ GATE_MAX_S = 0.1         # the longest a background thread waits on one key
 
 
 class KeyGate:
-    """Lets a background thread wait while a key is being answered.
+    """Lets background threads wait while a key is being answered.
 
-    The local backend's decoding of a small model is mostly Python, which holds the GIL the
-    editor's loop needs to answer a key: on two cores a cut's 20 ms of work took 40-70 ms
-    while a batch decoded. The app closes the gate when a key arrives and opens it after the
-    frame that shows the key; the generation thread waits at it between decoding steps
-    (LocalBackend.between_steps). It waits at most GATE_MAX_S a step, so a frame that never
-    comes slows decoding by that much and no more; the tokens are the same either way."""
+    The local backend's decoding of a small model, the judge client's requests and replies and
+    a large import are Python that holds the GIL the editor's loop needs to answer a key: on
+    two cores a cut's 20 ms of work took 40-70 ms while a batch decoded. The app closes the gate
+    when a key arrives and opens it when the next frame is drawn; the threads wait at it
+    between their steps. A key that changes nothing on screen draws no frame, so the gate
+    counts as open GATE_MAX_S after it closed, however it was left: no thread ever waits
+    longer than that for one key."""
 
     def __init__(self) -> None:
         self._open = threading.Event()
         self._open.set()
+        self._closed_at = 0.0
 
     @property
     def is_open(self) -> bool:
-        return self._open.is_set()
+        return self._open.is_set() or time.monotonic() - self._closed_at >= GATE_MAX_S
 
     def close(self) -> None:
+        self._closed_at = time.monotonic()
         self._open.clear()
 
     def open(self) -> None:
         self._open.set()
 
     def wait(self) -> None:
-        """Called from the background thread, between steps."""
-        self._open.wait(GATE_MAX_S)
+        """Called from a background thread, between its steps."""
+        if self._open.is_set():
+            return
+        left = self._closed_at + GATE_MAX_S - time.monotonic()
+        if left > 0:
+            self._open.wait(left)
 
 
 class GatedImports(importlib.abc.MetaPathFinder):

@@ -179,6 +179,7 @@ def test_the_key_gate_holds_a_thread_until_it_opens_and_never_long():
         gate.wait()
         waited.append(time.monotonic() - t0)
 
+    gate.close()                                 # the next key
     worker = threading.Thread(target=background)
     worker.start()
     time.sleep(0.03)
@@ -307,3 +308,19 @@ def test_a_background_import_waits_at_the_key_gate_between_modules(tmp_path, mon
     finally:
         gated.remove()
     assert gated not in sys.meta_path
+
+
+def test_a_gate_left_closed_holds_no_thread_past_its_bound():
+    """A key that changes nothing draws no frame, and nothing opens the gate: threads still
+    go on GATE_MAX_S after it closed, not GATE_MAX_S per step (3800 module imports would
+    otherwise take minutes)."""
+    gate = KeyGate()
+    gate.close()
+    time.sleep(GATE_MAX_S + 0.02)
+    assert gate.is_open
+    t = time.monotonic()
+    for _ in range(50):                          # 50 steps after the bound: no wait at all
+        gate.wait()
+    assert time.monotonic() - t < GATE_MAX_S / 2
+    gate.close()                                 # the next key closes it again
+    assert not gate.is_open
