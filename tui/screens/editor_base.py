@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.events import SIDES
-from core.session import EditError
+from core.session import EditError, Operation
 from core.session_vectors import VectorInputs
 
 from ..messages import VectorsReady
@@ -119,6 +119,27 @@ class EditorScreen(Screen):
             gen, judge, running=studio.running_items, problems_only=self.problems_only))
 
     # ---------------------------------------------------------------- actions
+    def after_history(self, op: Operation, cursor: int) -> None:
+        """Show the buffers an undo or redo left (the cursor on `cursor`) and test what they
+        need: each screen keeps its own kind of cursor."""
+        raise NotImplementedError
+
+    def action_undo(self) -> None:
+        op = self.studio.session.undo()
+        if op is None:
+            self.say("Nothing to undo.", "warning")
+            return
+        self.after_history(op, op.cursor_before)
+        self.say(f"Undid: {op.description}. U or ctrl+y redoes it.")
+
+    def action_redo(self) -> None:
+        op = self.studio.session.redo()
+        if op is None:
+            self.say("Nothing to redo.", "warning")
+            return
+        self.after_history(op, op.cursor_after)
+        self.say(f"Redid: {op.description}.")
+
     def action_save(self) -> None:
         self.studio.save()
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 
 from core.backend_state import blockers
-from core.session import EditError
+from core.session import EditError, Operation
 
 from ..actions import EDITOR, PROPOSALS, REVIEW, SUGGEST, TABLE, bindings
 from ..colours import Colour
@@ -94,22 +94,8 @@ class MainScreen(EditorScreen):
         self.refresh_view(keep=min(row, max(0, session.n_pairs - 1)))
         self.say(f"Cut pair {row + 1} (both lines). u undoes it; ctrl+s writes both files.")
 
-    def action_undo(self) -> None:
-        op = self.studio.session.undo()
-        if op is None:
-            self.say("Nothing to undo.", "warning")
-            return
-        self.refresh_view(keep=op.cursor_before)
-        self.say(f"Undid: {op.description}. U or ctrl+y redoes it.")
-        self.studio.request_tests()
-
-    def action_redo(self) -> None:
-        op = self.studio.session.redo()
-        if op is None:
-            self.say("Nothing to redo.", "warning")
-            return
-        self.refresh_view(keep=op.cursor_after)
-        self.say(f"Redid: {op.description}.")
+    def after_history(self, op: Operation, cursor: int) -> None:
+        self.refresh_view(keep=cursor)
         self.studio.request_tests()
 
     def action_edit(self) -> None:

@@ -133,27 +133,11 @@ class SidesScreen(EditorScreen):
         self.say(f"Cut {side} line {row + 1} (the {other} side is untouched). u undoes it; "
                  "ctrl+s writes both files.")
 
-    def _after_history(self, op: Operation, cursor: int) -> None:
+    def after_history(self, op: Operation, cursor: int) -> None:
         if op.side is not None:
             self.active = op.side
         self.refresh_view(keep=(op.side, cursor) if op.side is not None else None)
         self.studio.request_tests()
-
-    def action_undo(self) -> None:
-        op = self.studio.session.undo()
-        if op is None:
-            self.say("Nothing to undo.", "warning")
-            return
-        self._after_history(op, op.cursor_before)
-        self.say(f"Undid: {op.description}. U or ctrl+y redoes it.")
-
-    def action_redo(self) -> None:
-        op = self.studio.session.redo()
-        if op is None:
-            self.say("Nothing to redo.", "warning")
-            return
-        self._after_history(op, op.cursor_after)
-        self.say(f"Redid: {op.description}.")
 
     def action_edit(self) -> None:
         row = self._line()
