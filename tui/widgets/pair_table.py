@@ -18,7 +18,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..actions import TABLE, bindings
-from ..render import fit_start
 from .row_view import RowView, append_pane_header, number_width, pane_segments
 
 from core.session_pairs import Problem
@@ -110,20 +109,18 @@ class PairTable(RowView, can_focus=True):
             self.cursor = y
 
     # -------------------------------------------------------------- drawing
+    def empty_note(self) -> str:
+        return ("No pair has a problem (f shows all pairs)" if self.session.n_pairs
+                else "No pairs: press a to add one")
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         pos = int(self.scroll_y) + y
         self._drawn[pos], info = self._state(pos)
         base = self._base_style()
-        if pos >= len(self.rows) or self.session.n_pairs == 0:
-            if pos == 0 and not self.rows:
-                msg = ("No pair has a problem (f shows all pairs)" if self.session.n_pairs
-                       else "No pairs: press a to add one")
-                return Strip([Segment(fit_start("  " + msg, width), base + self._style("pending"))])
-            return Strip.blank(width, base)
+        if info is None:             # past the rows, or a row past the pairs (_state)
+            return self.no_row_line(pos, width, base)
         row = self.rows[pos]
-        if row >= self.session.n_pairs or info is None:
-            return Strip.blank(width, base)
         is_cursor = pos == self.cursor
         left, right = pane_widths(width)
         segs: list[Segment] = []

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ..render import fit_end, fit_start, predicted_cell, score_cell
 from .scroll_size import set_virtual_size
@@ -229,6 +230,16 @@ class RowView(ScrollView, can_focus=True):
             out = Style(color=st.color, bold=st.bold, italic=st.italic, dim=st.dim)
         self._styles[name] = out
         return out
+
+    def empty_note(self) -> str:
+        """What the first line says when no row is listed."""
+        raise NotImplementedError
+
+    def no_row_line(self, pos: int, width: int, base: Style) -> Strip:
+        """A line that shows no row: the empty table's note on its first line, else blank."""
+        if pos == 0 and not self.rows:
+            return Strip([Segment(fit_start("  " + self.empty_note(), width), base + self._style("pending"))])
+        return Strip.blank(width, base)
 
     def _base_style(self) -> Style:
         hit = self._styles.get("")

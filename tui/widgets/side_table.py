@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from rich.segment import Segment
 from rich.text import Text
 from textual.message import Message
 from textual.reactive import reactive
@@ -17,7 +16,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ..actions import SIDE_MOVES, bindings
-from ..render import fit_start
 from .row_view import RowView, append_pane_header, number_width, pane_segments
 
 if TYPE_CHECKING:
@@ -89,17 +87,17 @@ class SideTable(RowView, can_focus=True):
             self.cursor = y
 
     # -------------------------------------------------------------- drawing
+    def empty_note(self) -> str:
+        return (f"No {self.side} line has a problem (f shows all)"
+                if self.session.side_len(self.side) else "No lines: press a to add one")
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         pos = int(self.scroll_y) + y
         self._drawn[pos], info = self._state(pos)
         base = self._base_style()
         if info is None:
-            if pos == 0 and not self.rows:
-                msg = (f"No {self.side} line has a problem (f shows all)"
-                       if self.session.side_len(self.side) else "No lines: press a to add one")
-                return Strip([Segment(fit_start("  " + msg, width), base + self._style("pending"))])
-            return Strip.blank(width, base)
+            return self.no_row_line(pos, width, base)
         style = base
         if pos == self.cursor:
             style = style + self._style("cursor")
