@@ -178,3 +178,16 @@ async def test_a_cursor_move_repaints_the_two_lines_it_changes(tmp_path, monkeyp
         await pilot.press("down")
         await pilot.pause()
         assert table.cursor == 1 and sorted(set(drawn_lines)) == [0, 1]
+
+
+async def test_an_empty_table_says_so_on_its_first_line(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.main.table
+        for _ in range(app.session.n_pairs):
+            await pilot.press("d")
+        await pilot.pause()
+        assert app.session.n_pairs == 0
+        assert table.render_line(0).text.strip() == "No pairs: press a to add one"
+        assert table.render_line(1).text.strip() == ""
