@@ -17,20 +17,24 @@
    results stream in, keys are pressed with Pilot: moves (down/up), cut (d) and undo (u).
    A key's latency is the time from pressing it to the first frame the compositor renders in
    which its effect shows (cursor moved, pair cut, pair back). Target: every key <= 50 ms.
-   Typing starts when the opening run does (SETTLE_S after the first frame), so every key is
-   pressed while results stream in. A key pressed at the very first frame also waits for
+   Typing starts with the opening run's first completion (SETTLE_S after the first frame at
+   the earliest), so every key is pressed while results stream in. A key pressed at the very first frame also waits for
    Textual's settling of the first screen (the footer builds its keys, two layout passes: ~0.1
    s); it is measured on its own in 1b (`key_at_first_frame_ms`), as context.
    Reported per kind of key (move, cut, undo) and for all: p50, p95, max. The settings are the
    editor's own (tui.runner_thread.editor_config, as `scenarios edit` applies them).
 
+   The runner runs as `scenarios edit` runs it (--runner process, the default): in a process of
+   its own (core.runner_process), which loads the model after the editor opens; typing starts
+   with the first completion. --runner thread runs it on a thread of the editor's process, as
+   before, with the model loaded before the editor opens; typing starts the same way.
+
    The loopback server runs in a child process (--judge-server process, the default): the real
    judge is a remote service whose work costs the editor's process nothing, while the stand-in's
    handler threads, inside this process, took the GIL from the event loop at every wave of
    replies. What the judge costs on the client side (the anthropic SDK building requests and
-   parsing replies on the event loop) stays in the measurement. --judge-server thread runs the
-   server in this process, as before. The local backend's generation thread is a real
-   in-process cost of the local backend and stays.
+   parsing replies) stays in the measurement: in the runner's process, or with --runner thread
+   in the editor's. --judge-server thread runs the server in this process, as before.
 """
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ from core.backends.local import LocalBackend  # noqa: E402
 from core.cache import Cache  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.dataset import load_trait  # noqa: E402
-from core.events import ScoreReady  # noqa: E402
+from core.events import CompletionReady, ScoreReady  # noqa: E402
 from core.judge import Judge  # noqa: E402
 from core.runner import Runner  # noqa: E402
 from tests.standins import JudgeServer  # noqa: E402
@@ -130,6 +134,7 @@ class TimedStudio(StudioApp):
         self.probe: Optional[tuple[Callable[[], bool], asyncio.Future]] = None
         self.scores_seen = 0
         self.score_times: list[float] = []
+        self.completions_seen = 0
 
     def post_display_hook(self) -> None:
         super().post_display_hook()
@@ -146,6 +151,7 @@ class TimedStudio(StudioApp):
         super().on_runner_events(message)
         now = time.perf_counter()
         for ev in message.events:
+            self.completions_seen += isinstance(ev, CompletionReady)
             if isinstance(ev, ScoreReady):
                 self.scores_seen += 1
                 self.score_times.append(now)
@@ -167,7 +173,8 @@ async def empty_startup(size: tuple[int, int]) -> float:
     return t
 
 
-def make_studio(folder: Path, cfg: Config, backend: Any, judge_url: str | None) -> TimedStudio:
+def make_studio(folder: Path, cfg: Config, backend: Any, judge_url: str | None,
+                runner_process: bool = False) -> TimedStudio:
     trait = load_trait(str(folder), check_steering=False)
     cache = Cache(cfg.resolved_cache_path())
     judge = None
@@ -177,7 +184,7 @@ def make_studio(folder: Path, cfg: Config, backend: Any, judge_url: str | None) 
     runner = Runner(cfg, cache, trait=trait.name, definition=trait.definition or "", backend=backend,
                     judge=judge, judge_problem=None if judge else "no judge in this benchmark")
     return TimedStudio(trait, cfg=cfg, runner=runner, cache=cache, watch=False,
-                       autorun=backend is not None)
+                       autorun=backend is not None, runner_process=runner_process)
 
 
 async def studio_startup(folder: Path, cfg: Config, size: tuple[int, int]) -> tuple[float, float]:
@@ -239,7 +246,7 @@ async def main():
     trait = load_trait(FOLDER, check_steering=False)
     cache = Cache(cfg.resolved_cache_path())
     runner = make_runner(cfg, cache, trait.name, trait.definition or "")
-    app = Studio(trait, cfg=cfg, runner=runner, cache=cache)
+    app = Studio(trait, cfg=cfg, runner=runner, cache=cache, runner_process=RUNNER_PROCESS)
     async with app.run_test(size=(W, H)):
         while app.first is None:
             await asyncio.sleep(0.001)
@@ -284,11 +291,11 @@ KEY_SCRIPT = ["down", "down", "down", "d", "down", "u", "down", "down", "up", "d
 
 async def stream_and_type(folder: Path, cfg: Config, backend: Any, size: tuple[int, int],
                           latency_s: float, gap_s: float, max_keys: int,
-                          judge_server: str = "process") -> dict[str, Any]:
+                          judge_server: str = "process", runner_process: bool = True) -> dict[str, Any]:
     server: Any = JudgeServerProcess(latency_s) if judge_server == "process" else JudgeServer(latency_s=latency_s)
     server.start()
     try:
-        app = make_studio(folder, cfg, backend, server.url)
+        app = make_studio(folder, cfg, backend, server.url, runner_process)
         lines = 2 * app.session.n_pairs
         # key, seconds, while streaming, scores so far, CPU seconds of this (the editor's) thread
         latencies: list[tuple[str, float, bool, int, float]] = []
@@ -298,10 +305,11 @@ async def stream_and_type(folder: Path, cfg: Config, backend: Any, size: tuple[i
             while app.first_frame is None:
                 await asyncio.sleep(0.001)
             t_open = time.perf_counter()
-            # Typing starts with the opening run (SETTLE_S after the first frame): the keys are
-            # pressed while results stream in, not while Textual settles the first screen (a key
-            # pressed at the first frame is measured on its own, in studio_startup)
-            while not app.testing and app.scores_seen < lines:
+            # Typing starts with the first completion of the opening run (SETTLE_S after the
+            # first frame, and, with a runner process, once it has loaded the model): the keys
+            # are pressed while results stream in, not while Textual settles the first screen (a
+            # key pressed at the first frame is measured on its own, in studio_startup)
+            while app.completions_seen == 0 and app.scores_seen < lines:
                 await asyncio.sleep(0.001)
             t_typing = time.perf_counter()
             i = 0
@@ -388,6 +396,7 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         w, h = size
         empty_code = EMPTY_CHILD.replace("(W, H)", f"({w}, {h})")
         studio_code = (STUDIO_CHILD.replace("(W, H)", f"({w}, {h})").replace("MODEL", repr(str(model)))
+                       .replace("RUNNER_PROCESS", repr(args.runner == "process"))
                        .replace("CACHE", repr(cfg0.cache_path)).replace("FOLDER", repr(str(folder))))
         child_startup(empty_code, env)          # warm the OS file cache (and the bytecode) for both, not counted
         child_startup(studio_code, env)
@@ -419,9 +428,12 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             backend: Any = InstantBackend(cfg.model)
         else:
             backend = LocalBackend(cfg)
-            await backend.prepare()      # the model loads before the editor opens (not timed)
+            if args.runner == "thread":
+                await backend.prepare()  # the model loads before the editor opens (not timed)
+            # (a runner process loads it after the editor opens; typing starts with its first
+            # completion, for both runners)
         run = await stream_and_type(folder, cfg, backend, size, args.latency, args.gap, args.max_keys,
-                                    args.judge_server)
+                                    args.judge_server, args.runner == "process")
 
     lat = run["latencies"]
     during = [x for x in lat if x[2]]
@@ -437,7 +449,7 @@ async def main_async(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         "benchmark": "editor_responsiveness",
         "pairs": args.pairs, "terminal": args.size, "generator": args.generator,
         "startup_bytecode": "cached (as installed)" if args.bytecode else "as this environment has it",
-        "judge_server": args.judge_server,
+        "judge_server": args.judge_server, "runner": args.runner,
         "startup_process": {"empty_textual_app_s": round(pt_empty, 4), "studio_first_screen_s": round(pt_studio, 4),
                             "empty_runs_s": [round(x, 4) for x in p_empty],
                             "studio_runs_s": [round(x, 4) for x in p_studio],
@@ -488,10 +500,15 @@ def main() -> None:
     ap.add_argument("--judge-server", choices=("process", "thread"), default="process",
                     help="process: the loopback judge server runs in a child process, as a remote API "
                          "would (default); thread: inside this process, competing for its GIL")
+    ap.add_argument("--runner", choices=("process", "thread"), default="process",
+                    help="process: the runner in a process of its own, as `scenarios edit` runs it "
+                         "(default); thread: on a thread of the editor's process, sharing its GIL")
     ap.add_argument("--no-bytecode", dest="bytecode", action="store_false",
                     help="start-up children inherit this environment's bytecode setting (with "
                          "PYTHONDONTWRITEBYTECODE=1 the project compiles from source at every start)")
     args = ap.parse_args()
+    if args.generator == "instant" and args.runner == "process":
+        ap.error("the instant stand-in cannot move to a runner process: add --runner thread")
     load_before = os.getloadavg()
     payload, ok = asyncio.run(main_async(args))
     # other work on the machine changes every number here: the 1-minute load, before and after

@@ -13,7 +13,7 @@ import os
 import re
 import threading
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 JUDGE_PROMPT_VERSION = "v1"
@@ -156,12 +156,28 @@ def _sdk_loaded() -> bool:
     return mod is not None and not getattr(getattr(mod, "__spec__", None), "_initializing", False)
 
 
+@dataclass(frozen=True)
+class JudgeSettings:
+    """What a Judge is built from: enough to build the same judge in another process (the
+    editor's runner process, core.runner_process). The key, when given here rather than in
+    ANTHROPIC_API_KEY, never shows in a repr."""
+    model: str
+    concurrency: int = 16
+    max_retries: int = 4
+    timeout_s: float = 60.0
+    parse_retries: int = 2
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+
+
 class Judge:
     """Scores completions with bounded concurrency. One instance per run (or per editor)."""
 
     def __init__(self, model: str, *, concurrency: int = 16, max_retries: int = 4,
                  timeout_s: float = 60.0, parse_retries: int = 2, api_key: str | None = None,
                  base_url: str | None = None):
+        self.settings = JudgeSettings(model, concurrency, max_retries, timeout_s, parse_retries,
+                                      api_key, base_url)
         self.model = model
         self.concurrency = concurrency
         self.max_retries = max_retries
@@ -179,6 +195,12 @@ class Judge:
         # (tui.pacing.KeyGate): a first wave of 16 calls is ~200 ms of Python (new connections,
         # parsing) that holds the GIL its loop needs. None: never waits.
         self.between_steps: Optional[Callable[[], None]] = None
+
+    @classmethod
+    def from_settings(cls, s: JudgeSettings) -> "Judge":
+        return cls(s.model, concurrency=s.concurrency, max_retries=s.max_retries,
+                   timeout_s=s.timeout_s, parse_retries=s.parse_retries, api_key=s.api_key,
+                   base_url=s.base_url)
 
     @staticmethod
     def check_setup(api_key: str | None = None) -> None:

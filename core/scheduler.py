@@ -26,6 +26,7 @@ class RunPlan:
     refresh_items: list[Item]
     items: list[Item]
     dataset: tuple[str, ...] = ()         # every scenario now, in items_for order (core.batching)
+    definition: str = ""                  # the rubric's text at `epoch` (a runner process's copy)
 
     @property
     def size(self) -> int:
@@ -80,7 +81,8 @@ class Scheduler:
             return None
         self.token = session.begin_run(refresh_items + items)
         dataset = tuple(session.lines["positive"]) + tuple(session.lines["negative"])
-        plan = RunPlan(self.token, session.rubric.epoch, refresh_items, items, dataset)
+        plan = RunPlan(self.token, session.rubric.epoch, refresh_items, items, dataset,
+                       session.rubric.text)
         self.running_items = plan.size
         return plan
 

@@ -4,11 +4,13 @@ The app talks to core only through the session (core.session), the dataset API a
 runner's event stream; what to test when (core.scheduler) and what a change on disk means
 (core.session_disk) are decided in core. Background work never touches widgets:
 
-* test runs go to the runner's own event loop in a thread (tui.runner_thread), which posts the
+* test runs go to the runner's host: its own process for `scenarios edit`
+  (core.runner_process), else an event loop in a thread (tui.runner_thread). Either posts the
   events as RunnerEvents, one message per frame, and always a RunFinished at the end (also on
   error or cancel);
 * the watch worker (tui.disk) iterates core.watch.watch_trait and posts DiskChanged;
-* one thread worker lints the dataset as opened, then warms the judge up.
+* one thread worker lints the dataset as opened, then warms up the judge of a runner in this
+  process.
 
 Message handlers fold events into the session and schedule a redraw at most every 80 ms (later
 while keys come fast: keys first, see tui.pacing).
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -38,12 +39,13 @@ from core.cache import Cache
 from core.config import Config
 from core.events import BackendState, BackendStatus
 from core.dataset import NEGATIVE, POSITIVE, ConflictError, DatasetError, Trait
-from core.redact import redact
 from core.results import build_results, results_dir, write_results
-from core.scheduler import RunPlan, Scheduler
+from core.scheduler import Scheduler
 from core.session import Session
 from core.session_lint import LintKey
+from core.run_service import Reply, RunBatch
 from core.runner import Runner
+from core.runner_process import RunnerProcess, recipe_of
 from core.watch import StopFlag
 
 from .collector import IDLE_S, FullCollections, freeze_now
@@ -52,7 +54,7 @@ from .cowriter import CoWriterActions
 from .disk import DiskActions
 from .messages import LintReady, RunFinished, RunnerEvents
 from .actions import EVERYWHERE, PALETTE_HELP, StudioAction, bindings, palette
-from .runner_thread import Coalescer, RunnerThread
+from .runner_thread import RunnerThread, ThreadHost
 from .screens.main import MainScreen
 from .screens.sides import SidesScreen
 
@@ -68,7 +70,9 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
 
     def __init__(self, trait: Trait, *, cfg: Config | None = None, runner: Runner | None = None,
                  cache: Cache | None = None, refresh: bool = False, watch: bool = True,
-                 autorun: bool = True) -> None:
+                 autorun: bool = True, runner_process: bool = False) -> None:
+        """`runner_process`: run tests in a process of its own (core.runner_process), which the
+        runner must allow (recipe_of raises CannotMove otherwise)."""
         super().__init__()
         self.cfg = cfg or Config()
         self.runner = runner
@@ -82,16 +86,21 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
         self.watch_enabled = watch
         self._opening_run_due = autorun and runner is not None    # started once the screen settles
         self.scheduler = Scheduler()
-        self._runner_thread = RunnerThread()
-        self._run_future: Optional[Future] = None
+        self._runner_thread = RunnerThread()     # the judge's client (the co-writer's too)
+        self._host: RunnerProcess | ThreadHost | None = None
+        if runner is not None:
+            self._host = (RunnerProcess(recipe_of(runner), self._deliver) if runner_process
+                          else ThreadHost(runner, self._runner_thread, self._deliver))
         self._redraw_pacer = Paced(self, self._redraw_results, first_s=REDRAW_S)
         self.last_key = 0.0               # when the last key came (tui.pacing, tui.collector)
         self.key_gate = KeyGate()
         self._gated_imports: Optional[GatedImports] = None
-        if runner is not None and isinstance(runner.backend, LocalBackend):
-            runner.backend.between_steps = self.key_gate.wait
-        if runner is not None and runner.judge is not None:
-            runner.judge.between_steps = self.key_gate.wait
+        if self._host is not None and self._host.in_process:
+            # in this process the runner's work shares the GIL with the editor's loop
+            if isinstance(runner.backend, LocalBackend):
+                runner.backend.between_steps = self.key_gate.wait
+            if runner.judge is not None:
+                runner.judge.between_steps = self.key_gate.wait
         self._watch_stop = StopFlag()     # set on exit: also says the app is closing
         self._conflict_open = False
         self._announce_done = False
@@ -157,7 +166,8 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
         one-time work (the SDK's lazy imports, building the client, the reply validators) on
         the runner's loop while results start streaming in and the user types."""
         self.post_message(LintReady(key, self.session.compute_lint(key)))
-        judge = self.runner.judge if self.runner is not None else None
+        # a runner process warms its own judge up; the co-writer's first question does it here
+        judge = self.runner.judge if self._host is not None and self._host.in_process else None
         if judge is not None:
             try:
                 judge.warm_up()             # its import pauses while a key is answered
@@ -202,35 +212,23 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
     def request_tests(self, *, include_blocked: bool = False, restart: bool = False) -> int:
         """Start a run for whatever has no result yet (queued behind a run in flight).
         Returns how many lines the new run tests (0 when queued or nothing to do)."""
-        if self.runner is None:
+        if self._host is None:
             return 0
-        if restart and self.scheduler.cancel(self.session) is not None and self._run_future:
-            self._run_future.cancel()
+        if restart and (token := self.scheduler.cancel(self.session)) is not None:
+            self._host.cancel(token)
         plan = self.scheduler.request(self.session, include_blocked=include_blocked)
         if plan is None:
             return 0
-        self._run_future = self._runner_thread.submit(self._run_tests(plan))
+        self._host.start(plan)
         self.schedule_redraw()
         return plan.size
 
-    async def _run_tests(self, plan: RunPlan) -> None:
-        """Runs on the runner's loop (tui.runner_thread), never on the editor's."""
-        error: Optional[str] = None
-        cancelled = False
-        out = Coalescer(lambda events: self.post_message(RunnerEvents(events, plan.token, plan.epoch)))
-        try:
-            for batch, refresh in ((plan.refresh_items, True), (plan.items, False)):
-                if batch:
-                    async for event in self.runner.run(batch, refresh=refresh, dataset=plan.dataset):
-                        out.add(event)
-        except asyncio.CancelledError:
-            cancelled = True
-            raise
-        except Exception as exc:          # a bug or a backend blowing up: a status, not a crash
-            error = redact(f"{type(exc).__name__}: {exc}")
-        finally:
-            out.flush()
-            self.post_message(RunFinished(plan.token, error, cancelled))
+    def _deliver(self, reply: Reply) -> None:
+        """The runner's host replies, from another thread."""
+        if isinstance(reply, RunBatch):
+            self.post_message(RunnerEvents(reply.events, reply.token, reply.epoch))
+        else:
+            self.post_message(RunFinished(reply.token, reply.error, reply.cancelled))
 
     def on_runner_events(self, message: RunnerEvents) -> None:
         changed = False
@@ -238,7 +236,7 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
             if self.session.apply_event(ev, message.epoch):
                 changed = True
                 if isinstance(ev, BackendStatus) and ev.state == BackendState.READY \
-                        and ev.backend == "local":
+                        and ev.backend == "local" and self._host is not None and self._host.in_process:
                     freeze_now()      # a model just loaded: its objects live as long as the process
         if changed:
             self.schedule_redraw()
@@ -247,7 +245,6 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
         end = self.scheduler.finished(self.session, message.token, cancelled=message.cancelled)
         if not end.current:
             return                          # a run we already cancelled and replaced
-        self._run_future = None
         run = self.session.last_run
         if message.error:
             self.say(f"Test run failed: {message.error}. Lines it did not finish stay untested "
@@ -388,8 +385,8 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
             self._gated_imports.remove()
         self.key_gate.open()
         self.collections.give_back()
-        if self._run_future is not None:
-            self._run_future.cancel()
+        if self._host is not None:
+            await asyncio.to_thread(self._host.close)
         judge = self.runner.judge if self.runner is not None else None
         if judge is not None:
             # the judge's client belongs to the runner's loop: close it there

@@ -1,6 +1,7 @@
 """`scenarios edit`: load the trait, open the cache, build the runner and run the editor."""
 from __future__ import annotations
 
+import os
 import sys
 
 from core.cache import Cache
@@ -29,7 +30,9 @@ def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
     cfg = editor_config(cfg)
     try:
         runner = make_runner(cfg, cache, trait.name, trait.definition or "")
-        app = StudioApp(trait, cfg=cfg, runner=runner, cache=cache, refresh=refresh)
+        # the runner in a process of its own: its work never takes the GIL from the editor's keys
+        app = StudioApp(trait, cfg=cfg, runner=runner, cache=cache, refresh=refresh,
+                        runner_process=os.name == "posix")
         code = app.run()
     finally:
         cache.close()

@@ -1,10 +1,12 @@
-"""An event loop of its own, in a thread, for the runner and the judge's HTTP client.
+"""An event loop of its own, in a thread, for the judge's HTTP client and (when the runner
+cannot have a process of its own, core.runner_process) for the runner.
 
 The editor's loop then only draws and answers keys: the judge's replies (parsing, validation,
-the SDK's bookkeeping) and the runner's scheduling never sit between two keys. Events come back
-with `App.post_message`, which is thread-safe, gathered by a Coalescer into one message per
-frame: each message wakes the editor's loop, and on a busy machine each wake-up first waits for
-the GIL (up to the interpreter's 5 ms switch interval) behind the runner and generation threads.
+the SDK's bookkeeping) and the runner's scheduling never sit between two keys. Replies come
+back through `App.post_message`, which is thread-safe, in batches of one frame
+(core.run_service.Coalescer): each message wakes the editor's loop, and on a busy machine each
+wake-up first waits for the GIL (up to the interpreter's 5 ms switch interval) behind the
+runner and generation threads, which is why `scenarios edit` runs the runner in a process.
 """
 from __future__ import annotations
 
@@ -13,14 +15,14 @@ import os
 import threading
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import Any, Callable, Coroutine, Generic, Optional, TypeVar
+from typing import Any, Callable, Coroutine, Optional, TypeVar
 
 from core.config import Config
+from core.run_service import Reply, serve_plan
+from core.runner import Runner
+from core.scheduler import RunPlan
 
 T = TypeVar("T")
-
-FRAME_S = 1 / 60         # Textual draws at most 60 frames a second: finer batches show nothing sooner
-
 
 def editor_config(cfg: Config) -> Config:
     """The settings the editor runs with: unless the config says otherwise (model.cpu_threads),
@@ -29,31 +31,6 @@ def editor_config(cfg: Config) -> Config:
     if cfg.cpu_threads or cfg.backend != "local":
         return cfg
     return replace(cfg, cpu_threads=max(1, (os.cpu_count() or 1) - 1))
-
-
-class Coalescer(Generic[T]):
-    """Gathers items added on one event loop and hands them on together, in order: the first
-    item of a batch waits at most `interval` seconds. Used from that loop only."""
-
-    def __init__(self, send: Callable[[tuple[T, ...]], None], interval: float = FRAME_S) -> None:
-        self._send = send
-        self._interval = interval
-        self._items: list[T] = []
-        self._timer: Optional[asyncio.TimerHandle] = None
-
-    def add(self, item: T) -> None:
-        self._items.append(item)
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._interval, self.flush)
-
-    def flush(self) -> None:
-        """Send what is gathered now (also called at the end of a run, before its last word)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self._items:
-            items, self._items = tuple(self._items), []
-            self._send(items)
 
 
 class RunnerThread:
@@ -90,3 +67,32 @@ class RunnerThread:
             self._thread.join(timeout=2.0)
         if not loop.is_running():
             loop.close()
+
+
+class ThreadHost:
+    """The runner on the editor's runner thread, sharing the editor's process: for a runner that
+    cannot move to a process of its own (core.runner_process.CannotMove), such as one with a
+    stand-in backend. Same calls and replies as core.runner_process.RunnerProcess."""
+
+    in_process = True
+
+    def __init__(self, runner: Runner, thread: RunnerThread, deliver: Callable[[Reply], None]) -> None:
+        self._runner = runner
+        self._thread = thread
+        self._deliver = deliver
+        self._runs: dict[int, Future] = {}
+
+    def start(self, plan: RunPlan) -> None:
+        future = self._thread.submit(serve_plan(self._runner, plan, self._deliver))
+        self._runs[plan.token] = future
+        future.add_done_callback(lambda _f, token=plan.token: self._runs.pop(token, None))
+
+    def cancel(self, token: int) -> None:
+        """The run ends with RunDone(cancelled=True) once its task has stopped."""
+        future = self._runs.get(token)
+        if future is not None:
+            future.cancel()
+
+    def close(self, timeout: float = 0.0) -> None:
+        for future in list(self._runs.values()):
+            future.cancel()

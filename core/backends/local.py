@@ -55,7 +55,7 @@ class LocalBackend:
         self._lock = threading.Lock()
         # Called between decoding steps in the generation thread (core.generation.greedy_batch):
         # the editor waits there while a key is being answered, as decoding a small model is
-        # mostly Python that holds the GIL its loop needs (tui.keys_first). None: never waits.
+        # mostly Python that holds the GIL its loop needs (tui.pacing.KeyGate). None: never waits.
         self.between_steps: Optional[Callable[[], None]] = None
 
     @property

@@ -18,7 +18,8 @@ from core.dataset import load_trait
 from core.setup import make_runner
 from tui.app import StudioApp
 from tui.pacing import GATE_MAX_S, KEYS_PAUSE_S, MAX_WAIT_S, KeyGate, Paced, wait_more
-from tui.runner_thread import FRAME_S, Coalescer, RunnerThread, editor_config
+from core.run_service import FRAME_S, Coalescer
+from tui.runner_thread import RunnerThread, editor_config
 from tui.widgets.footer import StudioFooter
 
 from .helpers import wait_idle, wait_until
