@@ -15,6 +15,7 @@ starts a new one. A closed command pipe (the editor exited, or was killed) makes
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -207,9 +208,15 @@ class RunnerProcess:
                 child.stderr.append(line)
 
     def _gone_reason(self, child: _Child, code: Optional[int]) -> str:
-        why = f"the runner process stopped (exit code {code})"
-        if child.stderr:
-            why += f": {child.stderr[-1]}"
+        if code is not None and code < 0:
+            # killed: its last line on stderr is whatever it printed before, not why
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            why = f"the runner process was killed ({name}"
+            why += ", often the system out of memory)" if name == "SIGKILL" else ")"
+        else:
+            why = f"the runner process stopped (exit code {code})"
+            if child.stderr:
+                why += f": {child.stderr[-1]}"
         key = self._recipe.judge.api_key if self._recipe.judge is not None else None
         why = redact(why)
         return why.replace(key, "[redacted]") if key else why

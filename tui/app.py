@@ -162,11 +162,13 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
     @work(thread=True, exclusive=True, group="background", exit_on_error=False)
     def _in_background(self, key: LintKey) -> None:
         """One thread (each takes the GIL from the event loop a share of the time): lint the
-        dataset as opened, then warm the judge up. The first judge call would otherwise do its
-        one-time work (the SDK's lazy imports, building the client, the reply validators) on
-        the runner's loop while results start streaming in and the user types."""
+        dataset as opened, then warm up the judge of a runner in this process. Its first call
+        would otherwise do its one-time work (the SDK's lazy imports, building the client, the
+        reply validators) on the runner's loop while results start streaming in and the user
+        types."""
         self.post_message(LintReady(key, self.session.compute_lint(key)))
-        # a runner process warms its own judge up; the co-writer's first question does it here
+        # A runner process imports the SDK in its own interpreter, at its first judge call; in
+        # this one the SDK then loads only for the co-writer's first question (Judge.ask).
         judge = self.runner.judge if self._host is not None and self._host.in_process else None
         if judge is not None:
             try:
@@ -389,7 +391,7 @@ class StudioApp(CoWriterActions, DiskActions, App[int]):
             await asyncio.to_thread(self._host.close)
         judge = self.runner.judge if self.runner is not None else None
         if judge is not None:
-            # the judge's client belongs to the runner's loop: close it there
+            # the judge's client belongs to the client loop (tui.runner_thread): close it there
             try:
                 await self._runner_thread.run(judge.aclose(), timeout=2.0)
             except Exception:

@@ -1,6 +1,6 @@
 """The editor's side of the co-writer (core.cowriter): V vets, p proposes, s suggests.
 
-Each question runs as a worker (@work) that awaits the co-writer on the runner's loop (the judge's
+Each question runs as a worker (@work) that awaits the co-writer on the client loop (the judge's
 HTTP client lives there, tui.runner_thread) and posts a message with the typed answer or the
 error; the handlers fold it into the session (core.session_cowriter) and open the proposal or
 suggestion screen. Nothing is written to the dataset here: an accepted proposal or suggestion is

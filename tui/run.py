@@ -4,17 +4,27 @@ from __future__ import annotations
 import os
 import sys
 
-from core.cache import Cache
 from core.config import Config
-from core.dataset import DatasetError, load_trait
-from core.setup import make_runner
 
-from .app import StudioApp
-from .runner_thread import editor_config
+from .collector import end_hold, hold_until_first_frame
 
 
 def run_editor(trait_spec: str, cfg: Config, *, refresh: bool = False) -> int:
     """Open the editor on `category/trait` or a folder. Returns the exit code (2: bad dataset)."""
+    hold_until_first_frame()        # start-up makes no garbage worth its collections (tui.collector)
+    try:
+        return _run(trait_spec, cfg, refresh=refresh)
+    finally:
+        end_hold()
+
+
+def _run(trait_spec: str, cfg: Config, *, refresh: bool) -> int:
+    from core.cache import Cache
+    from core.dataset import DatasetError, load_trait
+    from core.setup import make_runner
+
+    from .app import StudioApp
+    from .runner_thread import editor_config
     try:
         trait = load_trait(trait_spec, check_steering=False, pairing=cfg.pairing,
                            pairing_source="--pairing or scenarios.toml")

@@ -81,6 +81,20 @@ def test_keys_depend_on_content_and_settings():
         assert other != s
 
 
+def test_the_fast_version_lookup_agrees_with_importlib_metadata():
+    """installed_version reads dist-info folder names first (the editor's first screen needs
+    the transformers version): it must agree with importlib.metadata on every distribution."""
+    from importlib import metadata
+    names = {d.metadata["Name"] for d in metadata.distributions()}
+    assert {"transformers", "textual", "anthropic", "torch"} <= names
+    for name in names:
+        fast = core.backends._dist_info_version(name)
+        if fast is not None:
+            assert fast == metadata.version(name), name
+    assert core.backends._dist_info_version("transformers") == metadata.version("transformers")
+    assert core.backends.installed_version("no-such-distribution-here") == "not installed"
+
+
 def test_completion_identity_holds_what_changes_the_output():
     base_cfg = Config(model="m", device="cpu", max_new_tokens=6)
     base = completion_identity(base_cfg)

@@ -273,6 +273,36 @@ def test_older_collections_wait_for_a_pause_in_the_keys():
     assert gc.get_threshold() == before
 
 
+def test_no_collection_runs_from_the_editors_start_until_the_first_frame():
+    import gc
+
+    from tui.collector import FullCollections, end_hold, hold_until_first_frame
+
+    ran: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            ran.append(info["generation"])
+
+    c = FullCollections()
+    gc.callbacks.append(seen)
+    try:
+        hold_until_first_frame()
+        assert not gc.isenabled()
+        junk = [[] for _ in range(20 * gc.get_threshold()[0])]      # many young passes' worth
+        del junk
+        assert ran == []
+        c.take_over()                                # the first frame: collections come back
+        assert gc.isenabled()
+        end_hold()                                   # (run_editor's finally): nothing to undo
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(seen)
+        end_hold()
+        c.give_back()
+        gc.enable()
+
+
 def test_a_background_import_waits_at_the_key_gate_between_modules(tmp_path, monkeypatch):
     from tui.pacing import GatedImports
 
