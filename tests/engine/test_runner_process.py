@@ -15,6 +15,7 @@ from core.events import CompletionReady, ScoreReady
 from core.judge import Judge, JudgeSettings
 from core.run_service import Reply, RunBatch, RunDone
 from core.runner import Runner, items_for
+from core.runner_child import NICENESS
 from core.runner_process import CannotMove, RunnerProcess, recipe_of
 from core.scheduler import RunPlan
 from core.setup import make_runner
@@ -80,6 +81,8 @@ def test_a_run_in_the_child_completes_judges_and_fills_the_shared_cache(cfg, cac
         assert len(scores) == 6 and judge_env.ok == 6
         child = host.pid
         assert child is not None and child != os.getpid()
+        # the child yields a contended core to the editor
+        assert os.getpriority(os.PRIO_PROCESS, child) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
         # the child decoded: this process never loaded the model
         assert runner.backend._loaded is None
         # what the child cached, this process reads (one cache file, two processes)
