@@ -25,8 +25,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Optional
 
+from .backends import make_backend
+from .cache import Cache
 from .config import Config
-from .judge import JudgeSettings
+from .judge import Judge, JudgeSettings
 from .redact import redact
 from .run_service import Reply, RunDone
 from .runner import Runner
@@ -56,7 +58,6 @@ class RunnerRecipe:
 
 def recipe_of(runner: Runner) -> RunnerRecipe:
     """How to build `runner` again in another process. Raises CannotMove if it cannot be."""
-    from .judge import Judge
     cache_path = str(runner.cache.path)
     if cache_path == ":memory:":
         raise CannotMove("an in-memory cache cannot be shared with another process")
@@ -72,11 +73,8 @@ def recipe_of(runner: Runner) -> RunnerRecipe:
                         runner.backend_problem, runner.judge_problem)
 
 
-def build_runner(recipe: RunnerRecipe):
+def build_runner(recipe: RunnerRecipe) -> Runner:
     """The child's runner (and its cache, which the caller closes)."""
-    from .backends import make_backend
-    from .cache import Cache
-    from .judge import Judge
     cache = Cache(recipe.cache_path)
     return Runner(recipe.cfg, cache, trait=recipe.trait, definition=recipe.definition,
                   backend=make_backend(recipe.cfg) if recipe.has_backend else None,

@@ -12,7 +12,7 @@ import pytest
 from core.cache import Cache
 from core.config import Config
 from core.events import CompletionReady, ScoreReady
-from core.judge import Judge, JudgeSettings
+from core.judge import Judge
 from core.run_service import Reply, RunBatch, RunDone
 from core.runner import Runner, items_for
 from core.runner_child import NICENESS
