@@ -176,8 +176,6 @@ class Judge:
     def __init__(self, model: str, *, concurrency: int = 16, max_retries: int = 4,
                  timeout_s: float = 60.0, parse_retries: int = 2, api_key: str | None = None,
                  base_url: str | None = None):
-        self.settings = JudgeSettings(model, concurrency, max_retries, timeout_s, parse_retries,
-                                      api_key, base_url)
         self.model = model
         self.concurrency = concurrency
         self.max_retries = max_retries
@@ -195,6 +193,11 @@ class Judge:
         # (tui.pacing.KeyGate): a first wave of 16 calls is ~200 ms of Python (new connections,
         # parsing) that holds the GIL its loop needs. None: never waits.
         self.between_steps: Optional[Callable[[], None]] = None
+
+    @property
+    def settings(self) -> JudgeSettings:
+        return JudgeSettings(self.model, self.concurrency, self.max_retries, self.timeout_s,
+                             self.parse_retries, self._api_key, self._base_url)
 
     @classmethod
     def from_settings(cls, s: JudgeSettings) -> "Judge":

@@ -2,7 +2,7 @@
 
     python -m core.runner_child COMMANDS_FD REPLIES_FD
 
-It reads a RunnerRecipe, then commands: ("run", plan), ("cancel", token), ("close",). Each run
+It reads a RunnerRecipe, then commands (StartRun, CancelRun, Close). Each run
 is served on this process's event loop (core.run_service.serve_plan) and its replies are sent
 back as they come. A closed command pipe means the editor is gone: the child stops its runs,
 closes its judge client and cache, and exits.
@@ -14,14 +14,14 @@ import os
 import sys
 import threading
 from multiprocessing.connection import Connection
-from typing import Any, Optional
+from typing import Optional
 
 from .run_service import Reply, serve_plan
-from .runner_process import RunnerRecipe, build_runner
+from .runner_process import CancelRun, Command, RunnerRecipe, StartRun, build_runner
 
 
 def _read_commands(commands: Connection, loop: asyncio.AbstractEventLoop,
-                   inbox: "asyncio.Queue[Optional[tuple]]") -> None:
+                   inbox: "asyncio.Queue[Optional[Command]]") -> None:
     """A thread: the pipe's blocking reads, handed to the loop in order (None: the pipe closed)."""
     try:
         while True:
@@ -37,7 +37,7 @@ def _read_commands(commands: Connection, loop: asyncio.AbstractEventLoop,
 async def serve(recipe: RunnerRecipe, commands: Connection, replies: Connection) -> None:
     loop = asyncio.get_running_loop()
     runner = build_runner(recipe)
-    inbox: asyncio.Queue[Optional[tuple]] = asyncio.Queue()
+    inbox: asyncio.Queue[Optional[Command]] = asyncio.Queue()
     threading.Thread(target=_read_commands, args=(commands, loop, inbox), name="commands",
                      daemon=True).start()
     # No judge warm-up here: its SDK import would hold this process's GIL while the model
@@ -52,14 +52,15 @@ async def serve(recipe: RunnerRecipe, commands: Connection, replies: Connection)
             pass                # the editor is gone; the closed command pipe stops us next
 
     try:
-        while (command := await inbox.get()) is not None and command[0] != "close":
-            if command[0] == "run":
-                plan: Any = command[1]
+        # None: the pipe closed (the editor is gone); Close: the editor asks
+        while isinstance(command := await inbox.get(), (StartRun, CancelRun)):
+            if isinstance(command, StartRun):
+                plan = command.plan
                 runner.rubric.change(plan.definition)   # the editor's rubric when it asked
                 task = asyncio.create_task(serve_plan(runner, plan, send))
                 tasks[plan.token] = task
                 task.add_done_callback(lambda _t, token=plan.token: tasks.pop(token, None))
-            elif command[0] == "cancel" and (task := tasks.get(command[1])) is not None:
+            elif (task := tasks.get(command.token)) is not None:
                 task.cancel()
     finally:
         for task in list(tasks.values()):

@@ -23,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from .backends import make_backend
 from .cache import Cache
@@ -36,6 +36,24 @@ from .scheduler import RunPlan
 
 CLOSE_S = 2.0            # how long a closing child may take to finish (close its client, cache)
 STDERR_LINES = 20        # the child's last words kept to explain an exit
+
+
+@dataclass(frozen=True)
+class StartRun:
+    plan: RunPlan
+
+
+@dataclass(frozen=True)
+class CancelRun:
+    token: int
+
+
+@dataclass(frozen=True)
+class Close:
+    """Stop every run, close the judge's client and the cache, exit."""
+
+
+Command = Union[StartRun, CancelRun, Close]
 
 
 class CannotMove(Exception):
@@ -106,30 +124,26 @@ class RunnerProcess:
         self._readers: list[threading.Thread] = []
         self._closing = False
 
-    @property
-    def pid(self) -> Optional[int]:
-        return self._child.proc.pid if self._child is not None else None
-
     def start(self, plan: RunPlan) -> None:
         with self._lock:
             child = self._child
             if child is None or child.ended or child.proc.poll() is not None:
                 child = self._child = self._spawn()
             child.running.add(plan.token)
-        self._send(child, ("run", plan))
+        self._send(child, StartRun(plan))
 
     def cancel(self, token: int) -> None:
         """The run ends with RunDone(cancelled=True) once the child has stopped it."""
         child = self._child
         if child is not None and token in child.running:
-            self._send(child, ("cancel", token))
+            self._send(child, CancelRun(token))
 
     def close(self, timeout: float = CLOSE_S) -> None:
         """Blocking (up to `timeout`, then the child is killed): for a thread, not a loop."""
         self._closing = True
         child = self._child
         if child is not None:
-            self._send(child, ("close",))
+            self._send(child, Close())
             try:
                 child.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -170,7 +184,7 @@ class RunnerProcess:
         return child
 
     @staticmethod
-    def _send(child: _Child, command: object) -> None:
+    def _send(child: _Child, command: Union[Command, RunnerRecipe]) -> None:
         try:
             child.commands.send(command)
         except OSError:

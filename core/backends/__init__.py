@@ -6,6 +6,9 @@ keys every cached completion with it, whichever backend (or none) is configured.
 from __future__ import annotations
 
 import functools
+import os
+import re
+import sys
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from ..batching import reproducible
@@ -87,9 +90,6 @@ def installed_version(dist: str) -> str:
 
 
 def _dist_info_version(dist: str) -> str | None:
-    import os
-    import re
-    import sys
     prefix = re.sub(r"[-_.]+", "_", dist).lower() + "-"
     for entry in sys.path:
         try:
@@ -111,7 +111,6 @@ def expected_precision(cfg: "Config") -> str:
         return "bfloat16"
     if cfg.device in ("cpu", "mps"):
         return "float32"
-    import os
     has_cuda = os.path.exists("/proc/driver/nvidia/version") and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
     return "bfloat16" if has_cuda else "float32"
 

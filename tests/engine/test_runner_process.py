@@ -79,7 +79,7 @@ def test_a_run_in_the_child_completes_judges_and_fills_the_shared_cache(cfg, cac
         scores = [e for e in events if isinstance(e, ScoreReady)]
         assert sorted((e.side, e.idx) for e in completions) == sorted((i.side, i.idx) for i in items_for(POS, NEG))
         assert len(scores) == 6 and judge_env.ok == 6
-        child = host.pid
+        child = host._child.proc.pid
         assert child is not None and child != os.getpid()
         # the child yields a contended core to the editor
         assert os.getpriority(os.PRIO_PROCESS, child) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
@@ -91,7 +91,7 @@ def test_a_run_in_the_child_completes_judges_and_fills_the_shared_cache(cfg, cac
         # a second run goes to the same child and comes from the cache
         host.start(plan(2))
         assert replies.until_done(2).error is None
-        assert host.pid == child and judge_env.ok == 6
+        assert host._child.proc.pid == child and judge_env.ok == 6
         assert all(e.cached for e in replies.events(2) if isinstance(e, (CompletionReady, ScoreReady)))
         proc = host._child.proc
     finally:
@@ -127,7 +127,7 @@ def test_a_killed_child_ends_its_run_with_an_error_and_the_next_run_starts_a_new
     host = RunnerProcess(recipe_of(runner), replies)
     try:
         host.start(plan(1))
-        first = host.pid
+        first = host._child.proc.pid
         deadline = time.monotonic() + 60
         while judge_env.waiting < 1 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -139,7 +139,7 @@ def test_a_killed_child_ends_its_run_with_an_error_and_the_next_run_starts_a_new
         judge_env.gate.set()
         host.start(plan(2))
         assert replies.until_done(2).error is None
-        assert host.pid != first
+        assert host._child.proc.pid != first
     finally:
         judge_env.gate.set()
         host.close()
